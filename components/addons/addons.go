@@ -1,0 +1,169 @@
+// Package addons installs the app cluster's add-ons, each with its own
+// least-privilege IAM role through EKS Pod Identity and its own enable flag.
+package addons
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/workshop/spinnaker-modernization/components/awsiam"
+)
+
+// Flags switches each add-on on or off.
+type Flags struct {
+	LoadBalancerController  bool `json:"awsLoadBalancerController"`
+	ClusterAutoscaler       bool `json:"clusterAutoscaler"`
+	CloudWatchObservability bool `json:"cloudwatchObservability"`
+	MetricsServer           bool `json:"metricsServer"`
+}
+
+// AddOnsArgs says which cluster to install into and what to install.
+type AddOnsArgs struct {
+	// ClusterName is known up front (IAM conditions and log group names carry
+	// it); ClusterReady resolves to the same name once the cluster exists.
+	ClusterName       string
+	ClusterReady      pulumi.StringInput
+	KubernetesVersion string
+	Region            string
+	VpcId             pulumi.StringInput
+	Provider          *kubernetes.Provider
+	// Nodes must exist before anything with pods can become ready.
+	Nodes            pulumi.Resource
+	Flags            Flags
+	LogRetentionDays int
+	Tags             map[string]string
+}
+
+// AddOns is the set of installed add-ons.
+type AddOns struct {
+	pulumi.ResourceState
+
+	// Installed names the add-ons that are enabled, for stack outputs.
+	Installed []string
+}
+
+// NewAddOns installs the enabled add-ons.
+func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi.ResourceOption) (*AddOns, error) {
+	a := &AddOns{}
+	if err := ctx.RegisterComponentResource("workshop:addons:AddOns", name, a, opts...); err != nil {
+		return nil, err
+	}
+	in := installer{ctx: ctx, name: name, args: args, parent: a}
+
+	// Every add-on below gets its AWS credentials from Pod Identity.
+	agent, err := in.eksAddon("eks-pod-identity-agent", PodIdentityAgentVersion, nil)
+	if err != nil {
+		return nil, err
+	}
+	in.agent = agent
+
+	steps := []struct {
+		enabled bool
+		name    string
+		install func() error
+	}{
+		{args.Flags.LoadBalancerController, LoadBalancerControllerChart.Name, in.loadBalancerController},
+		{args.Flags.ClusterAutoscaler, ClusterAutoscalerChart.Name, in.clusterAutoscaler},
+		{args.Flags.CloudWatchObservability, "amazon-cloudwatch-observability", in.cloudWatchObservability},
+		{args.Flags.MetricsServer, MetricsServerChart.Name, in.metricsServer},
+	}
+	for _, s := range steps {
+		if !s.enabled {
+			continue
+		}
+		if err := s.install(); err != nil {
+			return nil, fmt.Errorf("add-ons %s: %s: %w", name, s.name, err)
+		}
+		a.Installed = append(a.Installed, s.name)
+	}
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{
+		"installed": pulumi.ToStringArray(a.Installed),
+	})
+}
+
+// installer carries what every add-on needs.
+type installer struct {
+	ctx    *pulumi.Context
+	name   string
+	args   AddOnsArgs
+	parent pulumi.Resource
+	agent  *eks.Addon
+}
+
+func (in *installer) child(name string) string { return in.name + "-" + name }
+
+// podIdentity creates a role that only the given service account can assume
+// and associates the two. Pods read the association when they start, so the
+// workload must wait for it.
+func (in *installer) podIdentity(short, namespace, serviceAccount string, policy *awsiam.Document, managed []string) (*eks.PodIdentityAssociation, error) {
+	var inline pulumi.StringInput
+	if policy != nil {
+		inline = awsiam.Static(*policy)
+	}
+	role, err := awsiam.NewRole(in.ctx, in.child(short), awsiam.RoleArgs{
+		Description:     fmt.Sprintf("%s/%s in EKS cluster %s", namespace, serviceAccount, in.args.ClusterName),
+		Trust:           awsiam.PodIdentityTrust(),
+		Policy:          inline,
+		ManagedPolicies: managed,
+		Tags:            in.args.Tags,
+	}, pulumi.Parent(in.parent))
+	if err != nil {
+		return nil, err
+	}
+	assoc, err := eks.NewPodIdentityAssociation(in.ctx, in.child(short), &eks.PodIdentityAssociationArgs{
+		ClusterName:    in.args.ClusterReady,
+		Namespace:      pulumi.String(namespace),
+		ServiceAccount: pulumi.String(serviceAccount),
+		RoleArn:        role.Arn,
+		Tags:           pulumi.ToStringMap(in.args.Tags),
+	}, pulumi.Parent(in.parent))
+	if err != nil {
+		return nil, fmt.Errorf("associating %s/%s: %w", namespace, serviceAccount, err)
+	}
+	return assoc, nil
+}
+
+// eksAddon installs an EKS-managed add-on once nodes exist to run it.
+func (in *installer) eksAddon(addon, version string, extra func(*eks.AddonArgs), deps ...pulumi.Resource) (*eks.Addon, error) {
+	args := &eks.AddonArgs{
+		ClusterName:              in.args.ClusterReady,
+		AddonName:                pulumi.String(addon),
+		AddonVersion:             pulumi.String(version),
+		ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
+		ResolveConflictsOnUpdate: pulumi.String("OVERWRITE"),
+		Tags:                     pulumi.ToStringMap(in.args.Tags),
+	}
+	if extra != nil {
+		extra(args)
+	}
+	a, err := eks.NewAddon(in.ctx, in.child(addon), args, pulumi.Parent(in.parent),
+		pulumi.DependsOn(append(deps, in.args.Nodes)))
+	if err != nil {
+		return nil, fmt.Errorf("installing EKS add-on %s: %w", addon, err)
+	}
+	return a, nil
+}
+
+// chart installs a pinned Helm chart with the v4 Chart resource, which shows
+// every rendered object in preview.
+func (in *installer) chart(c Chart, namespace string, values pulumi.Map, deps ...pulumi.Resource) error {
+	deps = append(deps, in.args.Nodes)
+	if in.agent != nil {
+		deps = append(deps, in.agent)
+	}
+	_, err := helmv4.NewChart(in.ctx, in.child(c.Name), &helmv4.ChartArgs{
+		Chart:          pulumi.String(c.Name),
+		Version:        pulumi.String(c.Version),
+		RepositoryOpts: helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)},
+		Namespace:      pulumi.String(namespace),
+		Values:         values,
+	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn(deps))
+	if err != nil {
+		return fmt.Errorf("installing chart %s %s: %w", c.Name, c.Version, err)
+	}
+	return nil
+}

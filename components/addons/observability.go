@@ -1,0 +1,45 @@
+package addons
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Container Insights writes to these groups under /aws/containerinsights/<cluster>/.
+var ContainerInsightsLogGroups = []string{"application", "dataplane", "host", "performance"}
+
+// CloudWatchAgentPolicies: metrics and logs for Container Insights, and
+// traces to X-Ray for the OpenTelemetry path of the tracing work.
+var CloudWatchAgentPolicies = []string{"CloudWatchAgentServerPolicy", "AWSXrayWriteOnlyAccess"}
+
+const (
+	cloudWatchNamespace      = "amazon-cloudwatch"
+	cloudWatchServiceAccount = "cloudwatch-agent"
+)
+
+// cloudWatchObservability installs the amazon-cloudwatch-observability EKS
+// add-on (Container Insights metrics and logs) after creating its log groups,
+// so they expire and are deleted with the stack instead of outliving it.
+func (in *installer) cloudWatchObservability() error {
+	var groups []pulumi.Resource
+	for _, g := range ContainerInsightsLogGroups {
+		lg, err := cloudwatch.NewLogGroup(in.ctx, in.child("insights-"+g), &cloudwatch.LogGroupArgs{
+			Name:            pulumi.Sprintf("/aws/containerinsights/%s/%s", in.args.ClusterName, g),
+			RetentionInDays: pulumi.Int(in.args.LogRetentionDays),
+			Tags:            pulumi.ToStringMap(in.args.Tags),
+		}, pulumi.Parent(in.parent))
+		if err != nil {
+			return fmt.Errorf("creating log group %s: %w", g, err)
+		}
+		groups = append(groups, lg)
+	}
+	assoc, err := in.podIdentity("cloudwatch", cloudWatchNamespace, cloudWatchServiceAccount, nil, CloudWatchAgentPolicies)
+	if err != nil {
+		return err
+	}
+	_, err = in.eksAddon("amazon-cloudwatch-observability", CloudWatchObservabilityVersion, nil,
+		append(groups, assoc, in.agent)...)
+	return err
+}

@@ -1,0 +1,37 @@
+package addons
+
+// Every chart, add-on and image version of the app cluster's add-ons, pinned
+// here and nowhere else.
+
+// Chart is a pinned Helm chart.
+type Chart struct {
+	Repo    string
+	Name    string
+	Version string
+}
+
+var (
+	LoadBalancerControllerChart = Chart{"https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.5.0"}
+	ClusterAutoscalerChart      = Chart{"https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.52.1"}
+	MetricsServerChart          = Chart{"https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.0"}
+)
+
+// EKS add-on versions.
+const (
+	PodIdentityAgentVersion        = "v1.3.10-eksbuild.1"
+	CloudWatchObservabilityVersion = "v4.6.0-eksbuild.1"
+)
+
+// clusterAutoscalerImages maps a Kubernetes minor version to the
+// cluster-autoscaler release built for it; the two must match.
+var clusterAutoscalerImages = map[string]string{
+	"1.34": "v1.34.2",
+	"1.35": "v1.35.2",
+	"1.36": "v1.36.0",
+}
+
+// ClusterAutoscalerImageTag returns the image tag for a Kubernetes version.
+func ClusterAutoscalerImageTag(kubernetesVersion string) (string, bool) {
+	tag, ok := clusterAutoscalerImages[kubernetesVersion]
+	return tag, ok
+}

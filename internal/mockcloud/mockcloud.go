@@ -1,0 +1,262 @@
+// Package mockcloud runs a Pulumi program under the Go SDK's mocks and records
+// every resource it registers, so tests and the offline plan can inspect the
+// graph without AWS credentials or the Pulumi CLI.
+package mockcloud
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// AccountID is the AWS account the simulated cloud answers with.
+const AccountID = "123456789012"
+
+// Resource is one registered resource as the engine would have seen it.
+type Resource struct {
+	Type          string
+	Name          string
+	URN           string
+	Parent        string
+	Provider      string
+	Custom        bool
+	Remote        bool
+	Protect       bool
+	Inputs        resource.PropertyMap
+	Dependencies  []string
+	IgnoreChanges []string
+	// Outputs is what the simulated cloud answered for the resource.
+	Outputs resource.PropertyMap
+}
+
+// Input returns the plain value of one input: strings, float64s, bools,
+// []any and map[string]any, with secrets unwrapped.
+func (r Resource) Input(key string) any {
+	v, ok := r.Inputs[resource.PropertyKey(key)]
+	if !ok {
+		return nil
+	}
+	return Plain(v, false)
+}
+
+// String returns a string input, or "" when it is absent or not a string.
+func (r Resource) String(key string) string {
+	s, _ := r.Input(key).(string)
+	return s
+}
+
+// Cloud is a pulumi.MockResourceMonitor that records what it is asked.
+type Cloud struct {
+	Project string
+	Stack   string
+	Region  string
+
+	mu        sync.Mutex
+	resources []Resource
+	invokes   []string
+}
+
+// New returns an empty simulated cloud for one stack.
+func New(project, stack, region string) *Cloud {
+	return &Cloud{Project: project, Stack: stack, Region: region}
+}
+
+// Run runs program against the simulated cloud with the given stack config
+// (full keys such as "workshop:name"; structured values as JSON strings).
+func (c *Cloud) Run(config map[string]string, secretKeys []string, program pulumi.RunFunc) error {
+	withConfig := func(info *pulumi.RunInfo) {
+		info.Config = config
+		info.ConfigSecretKeys = secretKeys
+	}
+	return pulumi.RunErr(program, pulumi.WithMocks(c.Project, c.Stack, c), withConfig)
+}
+
+// Resources returns every recorded resource, sorted by URN so output is stable.
+func (c *Cloud) Resources() []Resource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := append([]Resource(nil), c.resources...)
+	sort.Slice(out, func(i, j int) bool { return out[i].URN < out[j].URN })
+	return out
+}
+
+// OfType returns the recorded resources of one type token, sorted by URN.
+func (c *Cloud) OfType(typ string) []Resource {
+	var out []Resource
+	for _, r := range c.Resources() {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Find returns the resource with the given type and logical name.
+func (c *Cloud) Find(typ, name string) (Resource, bool) {
+	for _, r := range c.Resources() {
+		if r.Type == typ && r.Name == name {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
+
+// ByURN returns the resource with the given URN.
+func (c *Cloud) ByURN(urn string) (Resource, bool) {
+	for _, r := range c.Resources() {
+		if r.URN == urn {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
+
+// Invokes returns the tokens of every function the program called.
+func (c *Cloud) Invokes() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.invokes...)
+}
+
+// NewResource implements pulumi.MockResourceMonitor.
+func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r := Resource{
+		Type:     args.TypeToken,
+		Name:     args.Name,
+		Provider: args.Provider,
+		Custom:   args.Custom,
+		Inputs:   args.Inputs,
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.Parent = rpc.GetParent()
+		r.Remote = rpc.GetRemote()
+		r.Protect = rpc.GetProtect()
+		r.Dependencies = append([]string(nil), rpc.GetDependencies()...)
+		sort.Strings(r.Dependencies)
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
+	}
+	r.URN = c.urn(r.Parent, r.Type, r.Name)
+	id, outputs := c.answer(r)
+	r.Outputs = outputs
+
+	c.mu.Lock()
+	c.resources = append(c.resources, r)
+	c.mu.Unlock()
+	return id, outputs, nil
+}
+
+// Call implements pulumi.MockResourceMonitor for the functions the program uses.
+func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	c.mu.Lock()
+	c.invokes = append(c.invokes, args.Token)
+	c.mu.Unlock()
+	switch args.Token {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": AccountID,
+			"arn":       "arn:aws:iam::" + AccountID + ":user/workshop",
+			"userId":    "AIDAWORKSHOP",
+			"id":        AccountID,
+		}), nil
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+		}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"name": c.Region, "region": c.Region, "id": c.Region,
+			"endpoint": "ec2." + c.Region + ".amazonaws.com",
+		}), nil
+	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+		name, _ := args.Args["name"].V.(string)
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": "pl-" + shortHash(name), "name": name,
+		}), nil
+	}
+	return nil, fmt.Errorf("mockcloud: no answer for function %s", args.Token)
+}
+
+func (c *Cloud) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(c.Stack), tokens.PackageName(c.Project),
+		parentType, tokens.Type(typ), name))
+}
+
+// Plain converts a property value to plain Go values. With redact, secrets
+// print as "[secret]"; unknowns always print as the preview's unknown marker
+// and resource references as their URN.
+func Plain(v resource.PropertyValue, redact bool) any {
+	switch {
+	case v.IsSecret():
+		if redact {
+			return "[secret]"
+		}
+		return Plain(v.SecretValue().Element, redact)
+	case v.IsComputed():
+		return UnknownMarker
+	case v.IsOutput():
+		o := v.OutputValue()
+		if !o.Known {
+			return UnknownMarker
+		}
+		if o.Secret && redact {
+			return "[secret]"
+		}
+		return Plain(o.Element, redact)
+	case v.IsResourceReference():
+		return string(v.ResourceReferenceValue().URN)
+	case v.IsArray():
+		out := make([]any, 0, len(v.ArrayValue()))
+		for _, e := range v.ArrayValue() {
+			out = append(out, Plain(e, redact))
+		}
+		return out
+	case v.IsObject():
+		return PlainMap(v.ObjectValue(), redact)
+	case v.IsNull():
+		return nil
+	}
+	return v.V
+}
+
+// PlainMap converts a property map with Plain.
+func PlainMap(m resource.PropertyMap, redact bool) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		out[string(k)] = Plain(e, redact)
+	}
+	return out
+}
+
+// UnknownMarker is the value `pulumi preview --json` prints for an unknown.
+const UnknownMarker = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:7]
+}
+
+// autoName mimics Pulumi auto-naming: the logical name plus a random suffix,
+// here derived from the URN so repeated runs agree.
+func autoName(r Resource) string {
+	return r.Name + "-" + shortHash(r.URN)
+}
+
+func awsService(typ string) string {
+	// "aws:ec2/vpc:Vpc" -> "ec2"
+	mod := strings.TrimPrefix(typ, "aws:")
+	if i := strings.IndexByte(mod, '/'); i >= 0 {
+		mod = mod[:i]
+	}
+	return mod
+}

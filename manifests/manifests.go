@@ -1,0 +1,19 @@
+// Package manifests holds the text the program embeds: IAM policies, and
+// later Kubernetes manifests and build specs.
+package manifests
+
+import "embed"
+
+// Files is every embedded file, addressed by its path under manifests/.
+//
+//go:embed iam/*.json
+var Files embed.FS
+
+// Read returns one embedded file; a missing file is a build defect.
+func Read(path string) string {
+	b, err := Files.ReadFile(path)
+	if err != nil {
+		panic("manifests: " + err.Error())
+	}
+	return string(b)
+}
