@@ -114,7 +114,7 @@ func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOut
 // setting them on the node group too makes the intent visible in preview.
 func AutoscalerDiscoveryTags(clusterName string) map[string]string {
 	return map[string]string{
-		"k8s.io/cluster-autoscaler/enabled":           "true",
+		"k8s.io/cluster-autoscaler/enabled":        "true",
 		"k8s.io/cluster-autoscaler/" + clusterName: "owned",
 	}
 }

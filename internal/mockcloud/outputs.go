@@ -10,16 +10,16 @@ import (
 
 // idPrefixes gives EC2 ids their real shape, which some inputs are checked against.
 var idPrefixes = map[string]string{
-	"aws:ec2/vpc:Vpc":                           "vpc-",
-	"aws:ec2/subnet:Subnet":                     "subnet-",
-	"aws:ec2/internetGateway:InternetGateway":   "igw-",
-	"aws:ec2/natGateway:NatGateway":             "nat-",
-	"aws:ec2/eip:Eip":                           "eipalloc-",
-	"aws:ec2/routeTable:RouteTable":             "rtb-",
-	"aws:ec2/launchTemplate:LaunchTemplate":     "lt-",
-	"aws:ec2/securityGroup:SecurityGroup":       "sg-",
-	"aws:ec2/flowLog:FlowLog":                   "fl-",
-	"aws:ec2/vpcEndpoint:VpcEndpoint":           "vpce-",
+	"aws:ec2/vpc:Vpc":                             "vpc-",
+	"aws:ec2/subnet:Subnet":                       "subnet-",
+	"aws:ec2/internetGateway:InternetGateway":     "igw-",
+	"aws:ec2/natGateway:NatGateway":               "nat-",
+	"aws:ec2/eip:Eip":                             "eipalloc-",
+	"aws:ec2/routeTable:RouteTable":               "rtb-",
+	"aws:ec2/launchTemplate:LaunchTemplate":       "lt-",
+	"aws:ec2/securityGroup:SecurityGroup":         "sg-",
+	"aws:ec2/flowLog:FlowLog":                     "fl-",
+	"aws:ec2/vpcEndpoint:VpcEndpoint":             "vpce-",
 	"aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule-",
 }
 
