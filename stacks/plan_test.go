@@ -1,0 +1,221 @@
+package stacks
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+)
+
+func TestPlanIsDeterministic(t *testing.T) {
+	a, err := Plan("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Plan("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("two plans of the same stack differ")
+	}
+}
+
+func TestPlanHasPreviewShape(t *testing.T) {
+	out, err := Plan("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan struct {
+		Steps []PlanStep `json:"steps"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&plan); err != nil {
+		t.Fatal(err)
+	}
+	byType := map[string][]PlanStep{}
+	for _, s := range plan.Steps {
+		if s.Op != "create" || s.URN != s.NewState.URN || s.NewState.Inputs == nil || s.NewState.Dependencies == nil {
+			t.Errorf("malformed step %+v", s)
+		}
+		byType[s.NewState.Type] = append(byType[s.NewState.Type], s)
+	}
+	// Remote components are one step each, with their inputs.
+	clusters := byType["eks:index:Cluster"]
+	if len(clusters) != 1 || clusters[0].NewState.Inputs["authenticationMode"] != "API" {
+		t.Fatalf("eks cluster steps: %+v", clusters)
+	}
+	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 3 {
+		t.Errorf("want 3 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
+	}
+	for _, typ := range []string{
+		"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:ec2/vpc:Vpc",
+		"aws:ec2/natGateway:NatGateway", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon",
+		"aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:ec2/flowLog:FlowLog",
+	} {
+		if len(byType[typ]) == 0 {
+			t.Errorf("plan has no %s", typ)
+		}
+	}
+	// The state bucket and key are protected from deletion.
+	for _, typ := range []string{"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key"} {
+		for _, s := range byType[typ] {
+			if strings.Contains(s.URN, "-state") && !s.NewState.Protect {
+				t.Errorf("%s is not protected", s.URN)
+			}
+		}
+	}
+	// The kubeconfig is a secret and prints as one.
+	providers := byType["pulumi:providers:kubernetes"]
+	if len(providers) != 1 || providers[0].NewState.Inputs["kubeconfig"] != "[secret]" {
+		t.Errorf("kubernetes provider inputs: %+v", providers)
+	}
+	if strings.Contains(string(out), "certificate-authority-data") {
+		t.Error("kubeconfig contents leaked into the plan")
+	}
+}
+
+func TestPlanCommandReportsConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../Pulumi.yaml", filepath.Join(dir, "Pulumi.yaml"))
+	bad := "config:\n  workshop:appVpcCidr: 10.0.0/16\n"
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.bad.yaml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := PlanCommand([]string{"--stack", "bad", "--dir", dir}, &stdout, &stderr)
+	if code == 0 || stdout.Len() != 0 {
+		t.Fatalf("exit %d, stdout %q", code, stdout.String())
+	}
+	want := `config workshop:appVpcCidr: "10.0.0/16" is not an IPv4 CIDR`
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
+	}
+
+	stderr.Reset()
+	if code := PlanCommand(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "--stack is required") {
+		t.Errorf("no --stack: exit %d, %q", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := PlanCommand([]string{"--stack", "missing", "--dir", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "Pulumi.missing.yaml") {
+		t.Errorf("missing stack file: exit %d, %q", code, stderr.String())
+	}
+}
+
+func TestSecureConfigReadsAsSecret(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../Pulumi.yaml", filepath.Join(dir, "Pulumi.yaml"))
+	stack := "config:\n  workshop:name: hi\n  workshop:token:\n    secure: v1:abc\n"
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.s.yaml"), []byte(stack), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, raw, secrets, err := ReadStackConfig(dir, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw["workshop:token"] != "[secret]" || !reflect.DeepEqual(secrets, []string{"workshop:token"}) {
+		t.Errorf("raw = %v, secrets = %v", raw, secrets)
+	}
+	if raw["workshop:name"] != "hi" || raw["workshop:logRetentionDays"] != "3" {
+		t.Errorf("stack value or project default missing: %v", raw)
+	}
+}
+
+// Pulumi.yaml documents exactly the keys the program reads, with the same
+// types and defaults, and the Pulumi CLI's own schema accepts it.
+func TestProjectFileDocumentsEveryKey(t *testing.T) {
+	proj, err := workspace.LoadProject("../Pulumi.yaml")
+	if err != nil {
+		t.Fatalf("the Pulumi CLI would reject Pulumi.yaml: %v", err)
+	}
+	if proj.Name.String() != Namespace {
+		t.Errorf("project name %s, config namespace %s", proj.Name, Namespace)
+	}
+	documented := map[string]bool{}
+	for name, decl := range proj.Config {
+		documented[Namespace+":"+name] = true
+		key, ok := keyNamed(Namespace + ":" + name)
+		if !ok {
+			t.Errorf("Pulumi.yaml documents %s, which the program does not read", name)
+			continue
+		}
+		declType := ""
+		if decl.Type != nil {
+			declType = *decl.Type
+		}
+		if declType != key.Type || decl.Description != key.Description {
+			t.Errorf("%s: Pulumi.yaml says %s %q, program says %s %q", name, declType, decl.Description, key.Type, key.Description)
+		}
+		if !sameJSON(t, decl.Default, key.Default) {
+			t.Errorf("%s: default %v in Pulumi.yaml, %v in the program", name, decl.Default, key.Default)
+		}
+	}
+	for _, k := range Keys() {
+		if strings.HasPrefix(k.Name, Namespace+":") && !documented[k.Name] {
+			t.Errorf("%s is not documented in Pulumi.yaml", k.Name)
+		}
+	}
+}
+
+func TestExampleStackIsValid(t *testing.T) {
+	proj, err := workspace.LoadProject("../Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := workspace.LoadProjectStack(nil, proj, "../Pulumi.dev.yaml"); err != nil {
+		t.Fatalf("the Pulumi CLI would reject Pulumi.dev.yaml: %v", err)
+	}
+	_, raw, _, err := ReadStackConfig("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("dev", raw); err != nil {
+		t.Fatal(err)
+	}
+	// Complete: every key of ours is set explicitly.
+	for _, k := range Keys() {
+		if _, set := raw[k.Name]; !set && strings.HasPrefix(k.Name, Namespace+":") && k.Name != "workshop:clusterAdmins" {
+			t.Errorf("Pulumi.dev.yaml does not show %s", k.Name)
+		}
+	}
+}
+
+func keyNamed(name string) (Key, bool) {
+	for _, k := range Keys() {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+func sameJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	norm := func(v any) any {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out any
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
