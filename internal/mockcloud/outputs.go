@@ -74,6 +74,10 @@ func (c *Cloud) answer(r Resource) (string, resource.PropertyMap) {
 		id = autoName(r)
 		set("arn", arn(r.Type[strings.LastIndexByte(r.Type, ':')+1:]+"/"+id))
 		set("associationId", "a-"+shortHash(id))
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		id = idPrefixes[r.Type] + shortHash(r.URN)
+		set("latestVersion", 1)
+		set("arn", arn("launch-template/"+id))
 	case "eks:index:Cluster":
 		c.answerEKSCluster(r, out)
 	case "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile":
