@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -37,11 +38,21 @@ type Config struct {
 	FlowLogs          bool
 	NodeGroup         cluster.NodeGroupArgs
 	AddOns            addons.Flags
+	Platform          bool
+	PlatformNodeGroup cluster.NodeGroupArgs
+	SpinnakerVersion  string
+	BuildSource       BuildSource
 	StateBackend      bool
 	ClusterAdmins     []string
 	APIAccessCidrs    []string
 	LogRetentionDays  int
 	Tags              map[string]string
+}
+
+// BuildSource is the repository CodeBuild builds the v2 app server from.
+type BuildSource struct {
+	Location string `json:"location"`
+	Branch   string `json:"branch"`
 }
 
 // SupportedKubernetesVersions are the EKS versions in standard support.
@@ -75,7 +86,11 @@ func Keys() []Key {
 		{"workshop:natStrategy", "string", "NAT gateways: single (one per VPC, like the workshop) or perAz (one per AZ).", d.NatStrategy},
 		{"workshop:flowLogs", "boolean", "Send VPC flow logs to CloudWatch Logs.", d.FlowLogs},
 		{"workshop:nodeGroup", "object", "App cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.NodeGroup},
-		{"workshop:addons", "object", "Enable flags of the app cluster add-ons: awsLoadBalancerController, clusterAutoscaler, cloudwatchObservability, metricsServer.", d.AddOns},
+		{"workshop:addons", "object", "Enable flags of the app cluster add-ons: awsLoadBalancerController, clusterAutoscaler, cloudwatchObservability, metricsServer, ebsCsiDriver.", d.AddOns},
+		{"workshop:platform", "boolean", "Build the Spinnaker platform (its VPC, cluster, Spinnaker, CodeBuild and ECR) in this stack.", d.Platform},
+		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
+		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
+		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL) and branch.", d.BuildSource},
 		{"workshop:stateBackend", "boolean", "Also create the S3 state bucket and KMS secrets key in this stack (the bootstrap stack).", d.StateBackend},
 		{"workshop:clusterAdmins", "array", "IAM role or user ARNs given cluster-admin access entries on the clusters.", []string{}},
 		{"workshop:apiAccessCidrs", "array", "CIDRs allowed to reach the public EKS API endpoint.", d.APIAccessCidrs},
@@ -100,7 +115,17 @@ func Defaults(stack string) Config {
 			Name: "default", InstanceType: "t3.small",
 			MinSize: 1, MaxSize: 9, DesiredSize: 3, DiskSizeGiB: 20,
 		},
-		AddOns:           addons.Flags{LoadBalancerController: true, ClusterAutoscaler: true, CloudWatchObservability: true, MetricsServer: true},
+		AddOns:   addons.Flags{LoadBalancerController: true, ClusterAutoscaler: true, CloudWatchObservability: true, MetricsServer: true, EBSCSIDriver: true},
+		Platform: true,
+		PlatformNodeGroup: cluster.NodeGroupArgs{
+			Name: "default", InstanceType: "m5.xlarge",
+			MinSize: 1, MaxSize: 2, DesiredSize: 1, DiskSizeGiB: 500,
+		},
+		SpinnakerVersion: "2026.2.3",
+		BuildSource: BuildSource{
+			Location: "https://github.com/Young-ook/terraform-aws-spinnaker",
+			Branch:   "main",
+		},
 		APIAccessCidrs:   []string{"0.0.0.0/0"},
 		LogRetentionDays: 3,
 		Tags:             map[string]string{},
@@ -134,6 +159,10 @@ func Parse(stack string, raw map[string]string) (Config, error) {
 	p.integer("workshop:logRetentionDays", &c.LogRetentionDays)
 	p.object("workshop:nodeGroup", &c.NodeGroup)
 	p.object("workshop:addons", &c.AddOns)
+	p.boolean("workshop:platform", &c.Platform)
+	p.object("workshop:platformNodeGroup", &c.PlatformNodeGroup)
+	p.str("workshop:spinnakerVersion", &c.SpinnakerVersion)
+	p.object("workshop:buildSource", &c.BuildSource)
 	p.object("workshop:tags", &c.Tags)
 	p.object("workshop:clusterAdmins", &c.ClusterAdmins)
 	p.object("workshop:apiAccessCidrs", &c.APIAccessCidrs)
@@ -148,12 +177,13 @@ func Parse(stack string, raw map[string]string) (Config, error) {
 }
 
 var (
-	namePattern         = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
-	stackPattern        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	principalPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$`)
-	tagKeyPattern       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	namePattern             = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+	stackPattern            = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	regionPattern           = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	instanceTypePattern     = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	principalPattern        = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$`)
+	spinnakerVersionPattern = regexp.MustCompile(`^20[0-9]{2}\.[0-9]+\.[0-9]+$`)
+	tagKeyPattern           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
 )
 
 func (c *Config) validate(p *parser) {
@@ -182,7 +212,17 @@ func (c *Config) validate(p *parser) {
 	if c.AppVpcCidr.IsValid() && c.PlatformVpcCidr.IsValid() && c.AppVpcCidr.Overlaps(c.PlatformVpcCidr) {
 		p.fail("workshop:platformVpcCidr", "%s overlaps workshop:appVpcCidr %s; the two VPCs need disjoint CIDRs", c.PlatformVpcCidr, c.AppVpcCidr)
 	}
-	c.validateNodeGroup(p)
+	validateNodeGroup(p, "workshop:nodeGroup", c.NodeGroup)
+	validateNodeGroup(p, "workshop:platformNodeGroup", c.PlatformNodeGroup)
+	if !spinnakerVersionPattern.MatchString(c.SpinnakerVersion) {
+		p.fail("workshop:spinnakerVersion", "%q is not a Spinnaker calendar version such as 2026.2.3", c.SpinnakerVersion)
+	}
+	if u, err := url.Parse(c.BuildSource.Location); err != nil || u.Scheme != "https" || u.Host == "" {
+		p.fail("workshop:buildSource", "location %q is not an https repository URL", c.BuildSource.Location)
+	}
+	if strings.TrimSpace(c.BuildSource.Branch) == "" {
+		p.fail("workshop:buildSource", "branch is empty; expected a branch, tag or commit to build")
+	}
 	if !slices.Contains(validRetentionDays, c.LogRetentionDays) {
 		p.fail("workshop:logRetentionDays", "%d is not a retention CloudWatch Logs accepts; expected one of %v", c.LogRetentionDays, validRetentionDays)
 	}
@@ -227,9 +267,7 @@ func (c *Config) validateZones(p *parser) {
 	}
 }
 
-func (c *Config) validateNodeGroup(p *parser) {
-	ng := c.NodeGroup
-	const key = "workshop:nodeGroup"
+func validateNodeGroup(p *parser, key string, ng cluster.NodeGroupArgs) {
 	if !namePattern.MatchString(ng.Name) || len(ng.Name) > 63 {
 		p.fail(key, "name %q must be 2-63 lowercase letters, digits and hyphens", ng.Name)
 	}

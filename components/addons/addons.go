@@ -19,6 +19,7 @@ type Flags struct {
 	ClusterAutoscaler       bool `json:"clusterAutoscaler"`
 	CloudWatchObservability bool `json:"cloudwatchObservability"`
 	MetricsServer           bool `json:"metricsServer"`
+	EBSCSIDriver            bool `json:"ebsCsiDriver"`
 }
 
 // AddOnsArgs says which cluster to install into and what to install.
@@ -70,6 +71,7 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 		{args.Flags.ClusterAutoscaler, ClusterAutoscalerChart.Name, in.clusterAutoscaler},
 		{args.Flags.CloudWatchObservability, "amazon-cloudwatch-observability", in.cloudWatchObservability},
 		{args.Flags.MetricsServer, MetricsServerChart.Name, in.metricsServer},
+		{args.Flags.EBSCSIDriver, "aws-ebs-csi-driver", in.ebsCSIDriver},
 	}
 	for _, s := range steps {
 		if !s.enabled {

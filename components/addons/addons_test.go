@@ -11,7 +11,7 @@ import (
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
 )
 
-var all = Flags{LoadBalancerController: true, ClusterAutoscaler: true, CloudWatchObservability: true, MetricsServer: true}
+var all = Flags{LoadBalancerController: true, ClusterAutoscaler: true, CloudWatchObservability: true, MetricsServer: true, EBSCSIDriver: true}
 
 func build(t *testing.T, flags Flags, version string) (*mockcloud.Cloud, error) {
 	t.Helper()
@@ -103,8 +103,8 @@ func TestChartsArePinnedAndWaitForNodesAndIdentity(t *testing.T) {
 			t.Errorf("%s runs as %v, association is for %s", c.chart.Name, sa["name"], c.account)
 		}
 	}
-	if len(cloud.OfType("aws:iam/role:Role")) != 3 {
-		t.Errorf("want one role per add-on with AWS access (3), got %d", len(cloud.OfType("aws:iam/role:Role")))
+	if len(cloud.OfType("aws:iam/role:Role")) != 4 {
+		t.Errorf("want one role per add-on with AWS access (4), got %d", len(cloud.OfType("aws:iam/role:Role")))
 	}
 }
 
@@ -220,4 +220,28 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestEBSCSIDriver(t *testing.T) {
+	cloud, err := build(t, Flags{EBSCSIDriver: true}, "1.35")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addon mockcloud.Resource
+	for _, a := range cloud.OfType("aws:eks/addon:Addon") {
+		if a.String("addonName") == "aws-ebs-csi-driver" {
+			addon = a
+		}
+	}
+	if addon.String("addonVersion") != EBSCSIDriverVersion {
+		t.Fatalf("add-on = %v", addon.Inputs)
+	}
+	assocs := cloud.OfType("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+	if len(assocs) != 1 || assocs[0].String("serviceAccount") != "ebs-csi-controller-sa" || !contains(addon.Dependencies, assocs[0].URN) {
+		t.Errorf("associations = %+v", assocs)
+	}
+	attachments := cloud.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+	if len(attachments) != 1 || attachments[0].String("policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {
+		t.Errorf("attachments = %+v", attachments)
+	}
 }

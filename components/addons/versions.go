@@ -20,6 +20,7 @@ var (
 const (
 	PodIdentityAgentVersion        = "v1.3.10-eksbuild.1"
 	CloudWatchObservabilityVersion = "v4.6.0-eksbuild.1"
+	EBSCSIDriverVersion            = "v1.48.0-eksbuild.1"
 )
 
 // clusterAutoscalerImages maps a Kubernetes minor version to the

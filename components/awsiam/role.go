@@ -2,6 +2,7 @@ package awsiam
 
 import (
 	"fmt"
+	"path"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -51,7 +52,7 @@ func NewRole(ctx *pulumi.Context, name string, args RoleArgs, opts ...pulumi.Res
 		ready = append(ready, p.ID())
 	}
 	for _, managed := range args.ManagedPolicies {
-		a, err := iam.NewRolePolicyAttachment(ctx, name+"-"+managed, &iam.RolePolicyAttachmentArgs{
+		a, err := iam.NewRolePolicyAttachment(ctx, name+"-"+path.Base(managed), &iam.RolePolicyAttachmentArgs{
 			Role:      role.Name,
 			PolicyArn: pulumi.String(ManagedPolicyARN(managed)),
 		}, opts...)

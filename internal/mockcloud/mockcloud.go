@@ -174,6 +174,11 @@ func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"name": c.Region, "region": c.Region, "id": c.Region,
 			"endpoint": "ec2." + c.Region + ".amazonaws.com",
 		}), nil
+	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"randomPassword": "Mock" + shortHash(fmt.Sprint(len(c.Invokes()))) + "Password0",
+			"id":             "password",
+		}), nil
 	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
 		name, _ := args.Args["name"].V.(string)
 		return resource.NewPropertyMapFromMap(map[string]any{
