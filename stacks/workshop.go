@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"os"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -68,45 +69,8 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		ctx.Export("secretsProvider", backend.SecretsProvider)
 	}
 
-	appName := cfg.Prefix + "-app"
-	appNet, err := network.NewNetwork(ctx, appName, network.NetworkArgs{
-		Cidr:              cfg.AppVpcCidr,
-		AvailabilityZones: cfg.AvailabilityZones,
-		NatStrategy:       cfg.NatStrategy,
-		FlowLogs:          cfg.FlowLogs,
-		LogRetentionDays:  cfg.LogRetentionDays,
-		Tags:              tags,
-	}, withAWS)
+	appNet, app, _, err := clusterStack(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg.NodeGroup, cfg.AddOns, cfg, tags, withAWS)
 	if err != nil {
-		return err
-	}
-	app, err := cluster.NewCluster(ctx, appName, cluster.ClusterArgs{
-		ClusterName:       appName,
-		KubernetesVersion: cfg.KubernetesVersion,
-		VpcId:             appNet.VpcId,
-		PublicSubnetIds:   appNet.PublicSubnetIds,
-		PrivateSubnetIds:  appNet.PrivateSubnetIds,
-		NodeGroup:         cfg.NodeGroup,
-		Admins:            cfg.ClusterAdmins,
-		APIAccessCidrs:    cfg.APIAccessCidrs,
-		LogRetentionDays:  cfg.LogRetentionDays,
-		Tags:              tags,
-	}, withAWS)
-	if err != nil {
-		return err
-	}
-	if _, err := addons.NewAddOns(ctx, appName, addons.AddOnsArgs{
-		ClusterName:       appName,
-		ClusterReady:      app.ClusterName,
-		KubernetesVersion: cfg.KubernetesVersion,
-		Region:            cfg.Region,
-		VpcId:             appNet.VpcId,
-		Provider:          app.Provider,
-		Nodes:             app.NodeGroup,
-		Flags:             cfg.AddOns,
-		LogRetentionDays:  cfg.LogRetentionDays,
-		Tags:              tags,
-	}, withAWS); err != nil {
 		return err
 	}
 
@@ -116,6 +80,55 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	ctx.Export("appNodeGroupName", app.NodeGroupName)
 	ctx.Export("kubectlSetup", pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", cfg.Region, app.ClusterName))
 	return nil
+}
+
+// clusterStack is a VPC, an EKS cluster in it and the cluster's add-ons: the
+// shape both the app and the platform cluster share.
+func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes cluster.NodeGroupArgs, flags addons.Flags,
+	cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
+) (*network.Network, *cluster.Cluster, *addons.AddOns, error) {
+	net, err := network.NewNetwork(ctx, name, network.NetworkArgs{
+		Cidr:              cidr,
+		AvailabilityZones: cfg.AvailabilityZones,
+		NatStrategy:       cfg.NatStrategy,
+		FlowLogs:          cfg.FlowLogs,
+		LogRetentionDays:  cfg.LogRetentionDays,
+		Tags:              tags,
+	}, withAWS)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := cluster.NewCluster(ctx, name, cluster.ClusterArgs{
+		ClusterName:       name,
+		KubernetesVersion: cfg.KubernetesVersion,
+		VpcId:             net.VpcId,
+		PublicSubnetIds:   net.PublicSubnetIds,
+		PrivateSubnetIds:  net.PrivateSubnetIds,
+		NodeGroup:         nodes,
+		Admins:            cfg.ClusterAdmins,
+		APIAccessCidrs:    cfg.APIAccessCidrs,
+		LogRetentionDays:  cfg.LogRetentionDays,
+		Tags:              tags,
+	}, withAWS)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := addons.NewAddOns(ctx, name, addons.AddOnsArgs{
+		ClusterName:       name,
+		ClusterReady:      c.ClusterName,
+		KubernetesVersion: cfg.KubernetesVersion,
+		Region:            cfg.Region,
+		VpcId:             net.VpcId,
+		Provider:          c.Provider,
+		Nodes:             c.NodeGroup,
+		Flags:             flags,
+		LogRetentionDays:  cfg.LogRetentionDays,
+		Tags:              tags,
+	}, withAWS)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return net, c, a, nil
 }
 
 // CommonTags go on every taggable AWS resource; the workshop tag lets a

@@ -172,12 +172,7 @@ func TestCloudWatchObservability(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var addon mockcloud.Resource
-	for _, a := range cloud.OfType("aws:eks/addon:Addon") {
-		if a.String("addonName") == "amazon-cloudwatch-observability" {
-			addon = a
-		}
-	}
+	addon := eksAddonNamed(cloud, "amazon-cloudwatch-observability")
 	if addon.String("addonVersion") != CloudWatchObservabilityVersion {
 		t.Fatalf("add-on = %v", addon.Inputs)
 	}
@@ -227,12 +222,7 @@ func TestEBSCSIDriver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var addon mockcloud.Resource
-	for _, a := range cloud.OfType("aws:eks/addon:Addon") {
-		if a.String("addonName") == "aws-ebs-csi-driver" {
-			addon = a
-		}
-	}
+	addon := eksAddonNamed(cloud, "aws-ebs-csi-driver")
 	if addon.String("addonVersion") != EBSCSIDriverVersion {
 		t.Fatalf("add-on = %v", addon.Inputs)
 	}
@@ -244,4 +234,13 @@ func TestEBSCSIDriver(t *testing.T) {
 	if len(attachments) != 1 || attachments[0].String("policyArn") != "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {
 		t.Errorf("attachments = %+v", attachments)
 	}
+}
+
+func eksAddonNamed(cloud *mockcloud.Cloud, name string) mockcloud.Resource {
+	for _, a := range cloud.OfType("aws:eks/addon:Addon") {
+		if a.String("addonName") == name {
+			return a
+		}
+	}
+	return mockcloud.Resource{}
 }
