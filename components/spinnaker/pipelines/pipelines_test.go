@@ -1,0 +1,167 @@
+package pipelines
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func inputs() Inputs {
+	return Inputs{
+		Application: "yelb", CodeBuildAccount: "platform", CodeBuildProject: "hello-dev-yelbv2",
+		ArtifactAccount: "platform", ArtifactBucket: "hello-dev-artifacts-abc1234", KubernetesAccount: "eks",
+		Namespace: "hello-dev",
+	}
+}
+
+func TestGoldenPipelines(t *testing.T) {
+	for _, p := range All(inputs()) {
+		got, err := p.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", p.Name+".json")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s; review and run with -update", p.Name, path)
+		}
+	}
+}
+
+type stage map[string]any
+
+func stagesOf(t *testing.T, p Pipeline) []stage {
+	t.Helper()
+	b, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Application string  `json:"application"`
+		ID          string  `json:"id"`
+		Stages      []stage `json:"stages"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Application != "yelb" || doc.ID != PipelineID("yelb", p.Name) {
+		t.Errorf("%s: application %s id %s", p.Name, doc.Application, doc.ID)
+	}
+	return doc.Stages
+}
+
+func TestServiceMeshStages(t *testing.T) {
+	stages := stagesOf(t, ServiceMesh(inputs()))
+	wantTypes := []string{"awsCodeBuild", "deployManifest", "manualJudgment", "deployManifest", "manualJudgment", "deployManifest"}
+	if len(stages) != len(wantTypes) {
+		t.Fatalf("%d stages", len(stages))
+	}
+	manifest := 0
+	for i, s := range stages {
+		if s["type"] != wantTypes[i] {
+			t.Errorf("stage %d is %v, want %s", i, s["type"], wantTypes[i])
+		}
+		if s["refId"] != strings.TrimSpace(string(rune('1'+i))) {
+			t.Errorf("stage %d refId %v", i, s["refId"])
+		}
+		reqs := s["requisiteStageRefIds"].([]any)
+		if (i == 0 && len(reqs) != 0) || (i > 0 && (len(reqs) != 1 || reqs[0] != stages[i-1]["refId"])) {
+			t.Errorf("stage %d requires %v", i, reqs)
+		}
+		switch s["type"] {
+		case "awsCodeBuild":
+			if s["account"] != "platform" || s["projectName"] != "hello-dev-yelbv2" {
+				t.Errorf("build stage %v", s)
+			}
+		case "deployManifest":
+			art := s["manifestArtifact"].(map[string]any)
+			want := "s3://hello-dev-artifacts-abc1234/" + ManifestNames[manifest]
+			if art["type"] != "s3/object" || art["reference"] != want || art["artifactAccount"] != "platform" {
+				t.Errorf("stage %d artifact %v, want %s", i, art, want)
+			}
+			if s["account"] != "eks" || s["namespaceOverride"] != "hello-dev" || s["source"] != "artifact" || s["cloudProvider"] != "kubernetes" {
+				t.Errorf("stage %d: %v", i, s)
+			}
+			manifest++
+		case "manualJudgment":
+			if s["instructions"] == "" || s["failPipeline"] != true {
+				t.Errorf("stage %d: %v", i, s)
+			}
+		}
+	}
+	if manifest != 3 {
+		t.Errorf("%d manifests deployed, want 3", manifest)
+	}
+}
+
+func TestChaosEngineeringStages(t *testing.T) {
+	stages := stagesOf(t, ChaosEngineering(inputs()))
+	if len(stages) != 1 || stages[0]["type"] != "deployManifest" ||
+		stages[0]["manifestArtifact"].(map[string]any)["reference"] != "s3://hello-dev-artifacts-abc1234/4.high-availability.yaml" {
+		t.Errorf("stages = %v", stages)
+	}
+}
+
+func TestPipelineIDs(t *testing.T) {
+	a, b := PipelineID("yelb", "service-mesh"), PipelineID("yelb", "chaos-engineering")
+	if a != PipelineID("yelb", "service-mesh") || a == b {
+		t.Errorf("ids %s %s", a, b)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(a) {
+		t.Errorf("%s is not a version 5 UUID", a)
+	}
+}
+
+func TestChainingAndValidation(t *testing.T) {
+	for _, p := range All(inputs()) {
+		if err := p.Check(); err != nil {
+			t.Error(err)
+		}
+	}
+	broken := ServiceMesh(inputs())
+	broken.Stages[1].RequisiteStageRefIDs = []string{"6"}
+	if err := broken.Check(); err == nil || !strings.Contains(err.Error(), "does not come before it") {
+		t.Errorf("err = %v", err)
+	}
+	in := inputs()
+	in.ArtifactBucket = ""
+	if err := in.Validate(); err == nil || !strings.Contains(err.Error(), "ArtifactBucket") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestApplicationTask(t *testing.T) {
+	app := Application(inputs())
+	job := app["job"].([]any)[0].(map[string]any)
+	if job["type"] != "createApplication" || job["application"].(map[string]any)["name"] != "yelb" ||
+		job["application"].(map[string]any)["cloudProviders"] != "kubernetes" {
+		t.Errorf("task = %v", app)
+	}
+}
+
+func TestSeedScriptParses(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	out, err := exec.Command(sh, "-n", "../../../manifests/spinnaker/seed-pipelines.sh").CombinedOutput()
+	if err != nil {
+		t.Fatalf("seed-pipelines.sh: %v\n%s", err, out)
+	}
+}
