@@ -6,7 +6,7 @@ import "embed"
 
 // Files is every embedded file, addressed by its path under manifests/.
 //
-//go:embed iam/*.json spinnaker/*
+//go:embed iam/*.json spinnaker/* buildspec.yml
 var Files embed.FS
 
 // Read returns one embedded file; a missing file is a build defect.

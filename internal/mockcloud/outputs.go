@@ -78,6 +78,13 @@ func (c *Cloud) answer(r Resource) (string, resource.PropertyMap) {
 		id = idPrefixes[r.Type] + shortHash(r.URN)
 		set("latestVersion", 1)
 		set("arn", arn("launch-template/"+id))
+	case "aws:ecr/repository:Repository":
+		id = name("name")
+		set("arn", arn("repository/"+id))
+		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, c.Region, id))
+	case "aws:codebuild/project:Project":
+		id = name("name")
+		set("arn", arn("project/"+id))
 	case "eks:index:Cluster":
 		c.answerEKSCluster(r, out)
 	case "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile":
