@@ -53,6 +53,8 @@ type Config struct {
 type BuildSource struct {
 	Location string `json:"location"`
 	Branch   string `json:"branch"`
+	// AppDir is the app server's Docker build context in the repository.
+	AppDir string `json:"appDir"`
 }
 
 // SupportedKubernetesVersions are the EKS versions in standard support.
@@ -90,7 +92,7 @@ func Keys() []Key {
 		{"workshop:platform", "boolean", "Build the Spinnaker platform (its VPC, cluster, Spinnaker, CodeBuild and ECR) in this stack.", d.Platform},
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
-		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL) and branch.", d.BuildSource},
+		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL), branch, and appDir (its Docker build context).", d.BuildSource},
 		{"workshop:stateBackend", "boolean", "Also create the S3 state bucket and KMS secrets key in this stack (the bootstrap stack).", d.StateBackend},
 		{"workshop:clusterAdmins", "array", "IAM role or user ARNs given cluster-admin access entries on the clusters.", []string{}},
 		{"workshop:apiAccessCidrs", "array", "CIDRs allowed to reach the public EKS API endpoint.", d.APIAccessCidrs},
@@ -125,6 +127,7 @@ func Defaults(stack string) Config {
 		BuildSource: BuildSource{
 			Location: "https://github.com/Young-ook/terraform-aws-spinnaker",
 			Branch:   "main",
+			AppDir:   "yelb-appserver",
 		},
 		APIAccessCidrs:   []string{"0.0.0.0/0"},
 		LogRetentionDays: 3,
@@ -219,6 +222,9 @@ func (c *Config) validate(p *parser) {
 	}
 	if u, err := url.Parse(c.BuildSource.Location); err != nil || u.Scheme != "https" || u.Host == "" {
 		p.fail("workshop:buildSource", "location %q is not an https repository URL", c.BuildSource.Location)
+	}
+	if c.BuildSource.AppDir == "" || strings.HasPrefix(c.BuildSource.AppDir, "/") || strings.Contains(c.BuildSource.AppDir, "..") {
+		p.fail("workshop:buildSource", "appDir %q must be a relative path inside the repository", c.BuildSource.AppDir)
 	}
 	if strings.TrimSpace(c.BuildSource.Branch) == "" {
 		p.fail("workshop:buildSource", "branch is empty; expected a branch, tag or commit to build")

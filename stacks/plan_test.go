@@ -47,17 +47,27 @@ func TestPlanHasPreviewShape(t *testing.T) {
 		byType[s.NewState.Type] = append(byType[s.NewState.Type], s)
 	}
 	// Remote components are one step each, with their inputs.
+	// The app and the platform cluster.
 	clusters := byType["eks:index:Cluster"]
-	if len(clusters) != 1 || clusters[0].NewState.Inputs["authenticationMode"] != "API" {
-		t.Fatalf("eks cluster steps: %+v", clusters)
+	if len(clusters) != 2 {
+		t.Fatalf("%d eks cluster steps", len(clusters))
 	}
-	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 3 {
-		t.Errorf("want 3 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
+	for _, c := range clusters {
+		if c.NewState.Inputs["authenticationMode"] != "API" {
+			t.Errorf("%s: authentication mode %v", c.URN, c.NewState.Inputs["authenticationMode"])
+		}
+	}
+	// Three on the app cluster, metrics-server on the platform.
+	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 4 {
+		t.Errorf("want 4 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
 	}
 	for _, typ := range []string{
 		"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:ec2/vpc:Vpc",
 		"aws:ec2/natGateway:NatGateway", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon",
 		"aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:ec2/flowLog:FlowLog",
+		// The platform.
+		"aws:ecr/repository:Repository", "aws:codebuild/project:Project", "aws:eks/accessEntry:AccessEntry",
+		"kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", "workshop:spinnaker:Spinnaker",
 	} {
 		if len(byType[typ]) == 0 {
 			t.Errorf("plan has no %s", typ)
@@ -73,8 +83,13 @@ func TestPlanHasPreviewShape(t *testing.T) {
 	}
 	// The kubeconfig is a secret and prints as one.
 	providers := byType["pulumi:providers:kubernetes"]
-	if len(providers) != 1 || providers[0].NewState.Inputs["kubeconfig"] != "[secret]" {
-		t.Errorf("kubernetes provider inputs: %+v", providers)
+	if len(providers) != 2 {
+		t.Errorf("%d kubernetes providers", len(providers))
+	}
+	for _, p := range providers {
+		if p.NewState.Inputs["kubeconfig"] != "[secret]" {
+			t.Errorf("%s: kubeconfig printed", p.URN)
+		}
 	}
 	if strings.Contains(string(out), "certificate-authority-data") {
 		t.Error("kubeconfig contents leaked into the plan")

@@ -74,6 +74,12 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		return err
 	}
 
+	if cfg.Platform {
+		if err := platform(ctx, cfg, tags, provider, app); err != nil {
+			return err
+		}
+	}
+
 	ctx.Export("appClusterName", app.ClusterName)
 	ctx.Export("appKubeconfig", app.KubeconfigJson)
 	ctx.Export("appVpcId", appNet.VpcId)

@@ -146,12 +146,12 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]func(*Settings){
-		"unknown service":            func(s *Settings) { s.Services = append(s.Services, "halyard") },
-		"no name":                    func(s *Settings) { s.AWS[0].Name = "" },
-		"are named":                  func(s *Settings) { s.CodeBuild = append(s.CodeBuild, s.CodeBuild[0]) },
-		"keeps its data in SQL":      func(s *Settings) { s.SQL.Host = "" },
-		"needs kubeconfig contents":  func(s *Settings) { s.Kubernetes[0].KubeconfigContents = "" },
-		"needs accountId":            func(s *Settings) { s.CodeBuild[0].AssumeRole = "" },
+		"unknown service":              func(s *Settings) { s.Services = append(s.Services, "halyard") },
+		"no name":                      func(s *Settings) { s.AWS[0].Name = "" },
+		"are named":                    func(s *Settings) { s.CodeBuild = append(s.CodeBuild, s.CodeBuild[0]) },
+		"keeps its data in SQL":        func(s *Settings) { s.SQL.Host = "" },
+		"needs kubeconfig contents":    func(s *Settings) { s.Kubernetes[0].KubeconfigContents = "" },
+		"needs accountId":              func(s *Settings) { s.CodeBuild[0].AssumeRole = "" },
 		"never served without a login": func(s *Settings) { s.AdminPassword = "" },
 	}
 	for want, mutate := range cases {

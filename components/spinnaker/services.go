@@ -1,0 +1,137 @@
+package spinnaker
+
+import (
+	"fmt"
+	"slices"
+
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/workshop/spinnaker-modernization/components/spinnaker/settings"
+)
+
+// MemoryRequests are upstream's (spinnaker-kustomize/base/<service>/deployment.yml).
+var MemoryRequests = map[string]string{
+	"deck": "500Mi", "gate": "1Gi", "orca": "1Gi", "clouddriver": "1Gi",
+	"front50": "1Gi", "echo": "1Gi", "igor": "1Gi", "rosco": "1Gi",
+}
+
+// HealthPath is where a service answers readiness; gate serves under
+// /api/v1 and deck, a static site, is probed by TCP instead.
+func HealthPath(service string) string {
+	switch service {
+	case "deck":
+		return ""
+	case "gate":
+		return "/api/v1/health"
+	}
+	return "/health"
+}
+
+// ConfigChecksumAnnotation on a pod template changes with the config files,
+// so a config change rolls the pods that read them.
+const ConfigChecksumAnnotation = "workshop.spinnaker.io/config-checksum"
+
+// service creates a service's account, Deployment and Service.
+func (in *installer) service(svc string, cfg *config, mysql, redis pulumi.Resource) error {
+	port := settings.Ports()[svc]
+	if port == 0 {
+		return fmt.Errorf("no port known for %s", svc)
+	}
+	image := fmt.Sprintf("ghcr.io/spinnaker/%s:%s", svc, in.args.Version)
+	deps := []pulumi.Resource{cfg.configMap, cfg.secret, redis, in.args.Nodes}
+	if slices.Contains([]string{"clouddriver", "front50", "orca"}, svc) {
+		deps = append(deps, mysql)
+	}
+	if slices.Contains(RoledServices, svc) && in.args.RoleBindings != nil {
+		deps = append(deps, in.args.RoleBindings)
+	}
+	if svc == "clouddriver" && in.args.AppAccess != nil {
+		deps = append(deps, in.args.AppAccess)
+	}
+	account, err := corev1.NewServiceAccount(in.ctx, in.child(svc), &corev1.ServiceAccountArgs{
+		Metadata: in.meta(svc, svc),
+	}, in.k8s()...)
+	if err != nil {
+		return err
+	}
+
+	probe := &corev1.ProbeArgs{TcpSocket: &corev1.TCPSocketActionArgs{Port: pulumi.Int(port)}}
+	if path := HealthPath(svc); path != "" {
+		probe = &corev1.ProbeArgs{HttpGet: &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.Int(port)}}
+	}
+	probe.PeriodSeconds = pulumi.Int(10)
+	probe.FailureThreshold = pulumi.Int(3)
+
+	env := corev1.EnvVarArray{
+		corev1.EnvVarArgs{Name: pulumi.String("SPRING_PROFILES_ACTIVE"), Value: pulumi.String("local")},
+		corev1.EnvVarArgs{Name: pulumi.String("JAVA_OPTS"), Value: pulumi.String("-XX:MaxRAMPercentage=80.0")},
+	}
+	if svc == "deck" {
+		env = corev1.EnvVarArray{
+			corev1.EnvVarArgs{Name: pulumi.String("DECK_HOST"), Value: pulumi.String("0.0.0.0")},
+			corev1.EnvVarArgs{Name: pulumi.String("DECK_PORT"), Value: pulumi.String(fmt.Sprint(port))},
+		}
+	}
+	labels := in.labels(svc)
+	memory := pulumi.String(MemoryRequests[svc])
+	_, err = appsv1.NewDeployment(in.ctx, in.child(svc), &appsv1.DeploymentArgs{
+		Metadata: in.meta("spin-"+svc, svc),
+		Spec: appsv1.DeploymentSpecArgs{
+			Replicas: pulumi.Int(1),
+			Selector: metav1.LabelSelectorArgs{MatchLabels: labels},
+			Template: corev1.PodTemplateSpecArgs{
+				Metadata: metav1.ObjectMetaArgs{
+					Labels:      labels,
+					Annotations: pulumi.StringMap{ConfigChecksumAnnotation: cfg.checksum},
+				},
+				Spec: corev1.PodSpecArgs{
+					ServiceAccountName: account.Metadata.Name(),
+					SecurityContext: corev1.PodSecurityContextArgs{
+						RunAsUser: pulumi.Int(10111), RunAsGroup: pulumi.Int(10111),
+						RunAsNonRoot: pulumi.Bool(svc != "deck"), FsGroup: pulumi.Int(10111),
+					},
+					Containers: corev1.ContainerArray{corev1.ContainerArgs{
+						Name:  pulumi.String(svc),
+						Image: pulumi.String(image),
+						Env:   env,
+						Ports: corev1.ContainerPortArray{corev1.ContainerPortArgs{
+							Name: pulumi.String("http"), ContainerPort: pulumi.Int(port),
+						}},
+						ReadinessProbe: probe,
+						Resources: corev1.ResourceRequirementsArgs{
+							Requests: pulumi.StringMap{"memory": memory},
+							Limits:   pulumi.StringMap{"memory": memory},
+						},
+						SecurityContext: corev1.SecurityContextArgs{AllowPrivilegeEscalation: pulumi.Bool(false)},
+						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
+							Name: pulumi.String("config"), MountPath: pulumi.String("/opt/spinnaker/config/"), ReadOnly: pulumi.Bool(true),
+						}},
+					}},
+					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
+						Name: pulumi.String("config"),
+						Projected: corev1.ProjectedVolumeSourceArgs{Sources: corev1.VolumeProjectionArray{
+							corev1.VolumeProjectionArgs{ConfigMap: corev1.ConfigMapProjectionArgs{Name: cfg.configMap.Metadata.Name()}},
+							corev1.VolumeProjectionArgs{Secret: corev1.SecretProjectionArgs{Name: cfg.secret.Metadata.Name()}},
+						}},
+					}},
+				},
+			},
+		},
+	}, in.k8s(deps...)...)
+	if err != nil {
+		return err
+	}
+	_, err = corev1.NewService(in.ctx, in.child(svc), &corev1.ServiceArgs{
+		Metadata: in.meta("spin-"+svc, svc),
+		Spec: corev1.ServiceSpecArgs{
+			Selector: labels,
+			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
+				Name: pulumi.String("http"), Port: pulumi.Int(port), TargetPort: pulumi.String("http"),
+			}},
+		},
+	}, in.k8s()...)
+	return err
+}

@@ -1,0 +1,148 @@
+package spinnaker
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	storagev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/storage/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// SQLDatabases are the schemas the SQL-backed services keep.
+var SQLDatabases = []string{"clouddriver", "front50", "orca"}
+
+// mysql runs MySQL as a one-replica StatefulSet on an encrypted gp3 volume.
+// In-cluster rather than Aurora: an attendee stack comes up minutes sooner,
+// costs less and tears down with its cluster, and Spinnaker's pipelines and
+// applications are also saved as code, so losing the volume loses nothing
+// that a `pulumi up` does not restore.
+func (in *installer) mysql(password pulumi.StringOutput) (pulumi.Resource, error) {
+	sc, err := storagev1.NewStorageClass(in.ctx, in.child("gp3"), &storagev1.StorageClassArgs{
+		Metadata:             metav1.ObjectMetaArgs{Name: pulumi.String("spinnaker-gp3")},
+		Provisioner:          pulumi.String("ebs.csi.aws.com"),
+		Parameters:           pulumi.StringMap{"type": pulumi.String("gp3"), "encrypted": pulumi.String("true")},
+		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
+		ReclaimPolicy:        pulumi.String("Delete"),
+		AllowVolumeExpansion: pulumi.Bool(true),
+	}, in.k8s()...)
+	if err != nil {
+		return nil, fmt.Errorf("storage class: %w", err)
+	}
+	var grants []string
+	for _, db := range SQLDatabases {
+		grants = append(grants,
+			fmt.Sprintf("CREATE DATABASE IF NOT EXISTS `%s` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;", db),
+			fmt.Sprintf("GRANT ALL PRIVILEGES ON `%s`.* TO 'spinnaker'@'%%';", db))
+	}
+	secret, err := corev1.NewSecret(in.ctx, in.child("mysql"), &corev1.SecretArgs{
+		Metadata: in.meta("spin-mysql", "mysql"),
+		StringData: pulumi.StringMap{
+			"MYSQL_ROOT_PASSWORD": password,
+			"MYSQL_USER":          pulumi.String("spinnaker"),
+			"MYSQL_PASSWORD":      password,
+		},
+	}, in.k8s()...)
+	if err != nil {
+		return nil, fmt.Errorf("mysql secret: %w", err)
+	}
+	initSQL, err := corev1.NewConfigMap(in.ctx, in.child("mysql-init"), &corev1.ConfigMapArgs{
+		Metadata: in.meta("spin-mysql-init", "mysql"),
+		Data:     pulumi.StringMap{"databases.sql": pulumi.String(strings.Join(grants, "\n") + "\n")},
+	}, in.k8s()...)
+	if err != nil {
+		return nil, fmt.Errorf("mysql init: %w", err)
+	}
+	labels := in.labels("mysql")
+	set, err := appsv1.NewStatefulSet(in.ctx, in.child("mysql"), &appsv1.StatefulSetArgs{
+		Metadata: in.meta("spin-mysql", "mysql"),
+		Spec: appsv1.StatefulSetSpecArgs{
+			ServiceName: pulumi.String("spin-mysql"),
+			Replicas:    pulumi.Int(1),
+			Selector:    metav1.LabelSelectorArgs{MatchLabels: labels},
+			Template: corev1.PodTemplateSpecArgs{
+				Metadata: metav1.ObjectMetaArgs{Labels: labels},
+				Spec: corev1.PodSpecArgs{Containers: corev1.ContainerArray{corev1.ContainerArgs{
+					Name:    pulumi.String("mysql"),
+					Image:   pulumi.String(MySQLImage),
+					EnvFrom: corev1.EnvFromSourceArray{corev1.EnvFromSourceArgs{SecretRef: corev1.SecretEnvSourceArgs{Name: secret.Metadata.Name()}}},
+					Ports:   corev1.ContainerPortArray{corev1.ContainerPortArgs{Name: pulumi.String("mysql"), ContainerPort: pulumi.Int(3306)}},
+					ReadinessProbe: corev1.ProbeArgs{Exec: corev1.ExecActionArgs{Command: pulumi.ToStringArray(
+						[]string{"sh", "-c", `mysqladmin ping -h 127.0.0.1 -uroot -p"$MYSQL_ROOT_PASSWORD"`})}},
+					Resources: corev1.ResourceRequirementsArgs{Requests: pulumi.StringMap{"memory": pulumi.String("512Mi")}},
+					VolumeMounts: corev1.VolumeMountArray{
+						corev1.VolumeMountArgs{Name: pulumi.String("data"), MountPath: pulumi.String("/var/lib/mysql")},
+						corev1.VolumeMountArgs{Name: pulumi.String("init"), MountPath: pulumi.String("/docker-entrypoint-initdb.d")},
+					},
+				}},
+					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
+						Name: pulumi.String("init"), ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: initSQL.Metadata.Name()},
+					}},
+				},
+			},
+			VolumeClaimTemplates: corev1.PersistentVolumeClaimTypeArray{corev1.PersistentVolumeClaimTypeArgs{
+				Metadata: metav1.ObjectMetaArgs{Name: pulumi.String("data")},
+				Spec: corev1.PersistentVolumeClaimSpecArgs{
+					AccessModes:      pulumi.ToStringArray([]string{"ReadWriteOnce"}),
+					StorageClassName: sc.Metadata.Name(),
+					Resources:        corev1.VolumeResourceRequirementsArgs{Requests: pulumi.StringMap{"storage": pulumi.String("10Gi")}},
+				},
+			}},
+			// Volumes go with the stack: nothing left behind to pay for.
+			PersistentVolumeClaimRetentionPolicy: appsv1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs{
+				WhenDeleted: pulumi.String("Delete"),
+				WhenScaled:  pulumi.String("Retain"),
+			},
+		},
+	}, in.k8s(in.args.Nodes, in.args.Storage)...)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
+	}
+	if _, err := corev1.NewService(in.ctx, in.child("mysql"), &corev1.ServiceArgs{
+		Metadata: in.meta("spin-mysql", "mysql"),
+		Spec: corev1.ServiceSpecArgs{
+			Selector: labels,
+			Ports:    corev1.ServicePortArray{corev1.ServicePortArgs{Name: pulumi.String("mysql"), Port: pulumi.Int(3306)}},
+		},
+	}, in.k8s()...); err != nil {
+		return nil, fmt.Errorf("mysql service: %w", err)
+	}
+	return set, nil
+}
+
+// redis backs gate's sessions and the services' caches.
+func (in *installer) redis() (pulumi.Resource, error) {
+	labels := in.labels("redis")
+	d, err := appsv1.NewDeployment(in.ctx, in.child("redis"), &appsv1.DeploymentArgs{
+		Metadata: in.meta("spin-redis", "redis"),
+		Spec: appsv1.DeploymentSpecArgs{
+			Replicas: pulumi.Int(1),
+			Selector: metav1.LabelSelectorArgs{MatchLabels: labels},
+			Template: corev1.PodTemplateSpecArgs{
+				Metadata: metav1.ObjectMetaArgs{Labels: labels},
+				Spec: corev1.PodSpecArgs{Containers: corev1.ContainerArray{corev1.ContainerArgs{
+					Name:           pulumi.String("redis"),
+					Image:          pulumi.String(RedisImage),
+					Ports:          corev1.ContainerPortArray{corev1.ContainerPortArgs{Name: pulumi.String("redis"), ContainerPort: pulumi.Int(6379)}},
+					ReadinessProbe: corev1.ProbeArgs{TcpSocket: corev1.TCPSocketActionArgs{Port: pulumi.Int(6379)}},
+					Resources:      corev1.ResourceRequirementsArgs{Requests: pulumi.StringMap{"memory": pulumi.String("256Mi")}},
+				}}},
+			},
+		},
+	}, in.k8s(in.args.Nodes)...)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	if _, err := corev1.NewService(in.ctx, in.child("redis"), &corev1.ServiceArgs{
+		Metadata: in.meta("spin-redis", "redis"),
+		Spec: corev1.ServiceSpecArgs{
+			Selector: labels,
+			Ports:    corev1.ServicePortArray{corev1.ServicePortArgs{Name: pulumi.String("redis"), Port: pulumi.Int(6379)}},
+		},
+	}, in.k8s()...); err != nil {
+		return nil, fmt.Errorf("redis service: %w", err)
+	}
+	return d, nil
+}

@@ -1,0 +1,108 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/workshop/spinnaker-modernization/components/addons"
+	"github.com/workshop/spinnaker-modernization/components/cluster"
+	"github.com/workshop/spinnaker-modernization/components/delivery"
+	"github.com/workshop/spinnaker-modernization/components/spinnaker"
+)
+
+// SpinnakerNamespace is where Spinnaker runs on the platform cluster.
+const SpinnakerNamespace = "spinnaker"
+
+// platform builds the delivery platform: its own VPC and cluster, the CI
+// resources, and Spinnaker with the accounts halconfig.sh used to register.
+// It waits for the app cluster only where the "eks" account needs that
+// cluster's endpoint and access entry.
+func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, app *cluster.Cluster) error {
+	withAWS := pulumi.Providers(provider)
+	name := cfg.Prefix + "-platform"
+	_, plat, platAddOns, err := clusterStack(ctx, name, cfg.PlatformVpcCidr, cfg.PlatformNodeGroup,
+		addons.Flags{EBSCSIDriver: true, MetricsServer: true}, cfg, tags, withAWS)
+	if err != nil {
+		return err
+	}
+
+	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	if err != nil {
+		return fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	managedRoleName := cfg.Prefix + "-spinnaker-managed"
+	managedRoleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", identity.AccountId, managedRoleName)
+	appClusterArn := app.ClusterName.ApplyT(func(n string) string {
+		return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, identity.AccountId, n)
+	}).(pulumi.StringOutput)
+
+	roles, err := spinnaker.NewServiceRoles(ctx, name, spinnaker.ServiceRolesArgs{
+		Namespace:       SpinnakerNamespace,
+		PlatformCluster: plat.ClusterName,
+		ManagedRoleArn:  pulumi.String(managedRoleArn),
+		AppClusterArn:   appClusterArn,
+		Tags:            tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	ci, err := delivery.NewDelivery(ctx, cfg.Prefix, delivery.DeliveryArgs{
+		Region:              cfg.Region,
+		SourceLocation:      cfg.BuildSource.Location,
+		SourceBranch:        cfg.BuildSource.Branch,
+		AppDir:              cfg.BuildSource.AppDir,
+		LogRetentionDays:    cfg.LogRetentionDays,
+		ManagedRoleName:     managedRoleName,
+		SpinnakerPrincipals: pulumi.StringArray{roles.Clouddriver, roles.Igor},
+		AppClusterArns:      pulumi.StringArray{appClusterArn},
+		Tags:                tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	// Spinnaker's "eks" account deploys namespaces and cluster-wide custom
+	// resources (mesh, gateway), which namespaced access policies cannot.
+	eksAccount, err := cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
+		ClusterName:  app.ClusterName,
+		PrincipalArn: roles.Clouddriver,
+		Policy:       "AmazonEKSClusterAdminPolicy",
+		Tags:         tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	spin, err := spinnaker.NewSpinnaker(ctx, name, spinnaker.SpinnakerArgs{
+		Version:             cfg.SpinnakerVersion,
+		Namespace:           SpinnakerNamespace,
+		Region:              cfg.Region,
+		Provider:            plat.Provider,
+		PlatformClusterName: name,
+		Nodes:               plat.NodeGroup,
+		Storage:             platAddOns,
+		RoleBindings:        roles,
+		AccountID:           pulumi.String(identity.AccountId),
+		ManagedRoleArn:      ci.ManagedRoleArn,
+		ArtifactBucket:      ci.ArtifactBucket,
+		CodeBuildProject:    ci.ProjectName,
+		AppClusterName:      cfg.Prefix + "-app",
+		AppKubeconfigJSON:   app.KubeconfigJson,
+		AppAccess:           eksAccount,
+		YelbNamespace:       cfg.Prefix,
+		Tags:                tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+
+	ctx.Export("platformClusterName", plat.ClusterName)
+	ctx.Export("platformKubeconfig", plat.KubeconfigJson)
+	ctx.Export("spinnakerTunnel", spin.TunnelCommand)
+	ctx.Export("spinnakerDeckUrl", spin.DeckURL)
+	ctx.Export("spinnakerAdminPassword", spin.AdminPassword)
+	ctx.Export("ecrRepositoryUrl", ci.RepositoryUrl)
+	ctx.Export("codeBuildProject", ci.ProjectName)
+	ctx.Export("artifactBucket", ci.ArtifactBucket)
+	return nil
+}
