@@ -69,7 +69,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		PrincipalArn: roles.Clouddriver,
 		Policy:       "AmazonEKSClusterAdminPolicy",
 		Tags:         tags,
-	}, withAWS)
+	}, pulumi.Parent(app))
 	if err != nil {
 		return err
 	}

@@ -106,8 +106,7 @@ func (in *installer) seedPipelines(adminPassword pulumi.StringOutput) (pulumi.St
 		Spec: batchv1.JobSpecArgs{
 			BackoffLimit: pulumi.Int(2),
 			// gate may take minutes to become healthy on a new cluster.
-			ActiveDeadlineSeconds:   pulumi.Int(1800),
-			TtlSecondsAfterFinished: nil,
+			ActiveDeadlineSeconds: pulumi.Int(1800),
 			Template: corev1.PodTemplateSpecArgs{
 				Metadata: metav1.ObjectMetaArgs{Labels: in.labels("pipelines")},
 				Spec: corev1.PodSpecArgs{

@@ -75,6 +75,15 @@ func (in *installer) service(svc string, cfg *config, mysql, redis pulumi.Resour
 			corev1.EnvVarArgs{Name: pulumi.String("DECK_PORT"), Value: pulumi.String(fmt.Sprint(port))},
 		}
 	}
+	// Upstream runs the JVM services as 10111 and leaves deck (Apache) as
+	// its image has it.
+	var podSecurity corev1.PodSecurityContextPtrInput
+	if svc != "deck" {
+		podSecurity = corev1.PodSecurityContextArgs{
+			RunAsUser: pulumi.Int(10111), RunAsGroup: pulumi.Int(10111),
+			RunAsNonRoot: pulumi.Bool(true), FsGroup: pulumi.Int(10111),
+		}
+	}
 	labels := in.labels(svc)
 	memory := pulumi.String(MemoryRequests[svc])
 	_, err = appsv1.NewDeployment(in.ctx, in.child(svc), &appsv1.DeploymentArgs{
@@ -89,10 +98,7 @@ func (in *installer) service(svc string, cfg *config, mysql, redis pulumi.Resour
 				},
 				Spec: corev1.PodSpecArgs{
 					ServiceAccountName: account.Metadata.Name(),
-					SecurityContext: corev1.PodSecurityContextArgs{
-						RunAsUser: pulumi.Int(10111), RunAsGroup: pulumi.Int(10111),
-						RunAsNonRoot: pulumi.Bool(svc != "deck"), FsGroup: pulumi.Int(10111),
-					},
+					SecurityContext:    podSecurity,
 					Containers: corev1.ContainerArray{corev1.ContainerArgs{
 						Name:  pulumi.String(svc),
 						Image: pulumi.String(image),

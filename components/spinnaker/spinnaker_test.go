@@ -70,6 +70,10 @@ func TestOneDeploymentAndServicePerService(t *testing.T) {
 		if path := HealthPath(svc); path != "" && probe["httpGet"].(map[string]any)["path"] != path {
 			t.Errorf("%s readiness %v", svc, probe)
 		}
+		podSecurity, _ := pod["spec"].(map[string]any)["securityContext"].(map[string]any)
+		if (svc == "deck") != (podSecurity == nil) || (podSecurity != nil && podSecurity["runAsNonRoot"] != true) {
+			t.Errorf("%s: pod security context %v", svc, podSecurity)
+		}
 		sum := pod["metadata"].(map[string]any)["annotations"].(map[string]any)[ConfigChecksumAnnotation]
 		if s, _ := sum.(string); len(s) != 64 {
 			t.Errorf("%s: config checksum %v", svc, sum)

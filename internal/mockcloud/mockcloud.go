@@ -176,7 +176,7 @@ func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}), nil
 	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"randomPassword": "Mock" + shortHash(fmt.Sprint(len(c.Invokes()))) + "Password0",
+			"randomPassword": "MockGeneratedPassword0",
 			"id":             "password",
 		}), nil
 	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
