@@ -16,6 +16,7 @@ import (
 	"github.com/workshop/spinnaker-modernization/components/addons"
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/network"
+	"github.com/workshop/spinnaker-modernization/components/spinnaker"
 )
 
 // Namespace is the config namespace of this project: the `name` in Pulumi.yaml.
@@ -42,6 +43,7 @@ type Config struct {
 	PlatformNodeGroup cluster.NodeGroupArgs
 	SpinnakerVersion  string
 	BuildSource       BuildSource
+	SpinnakerIngress  spinnaker.IngressConfig
 	StateBackend      bool
 	ClusterAdmins     []string
 	APIAccessCidrs    []string
@@ -92,6 +94,7 @@ func Keys() []Key {
 		{"workshop:platform", "boolean", "Build the Spinnaker platform (its VPC, cluster, Spinnaker, CodeBuild and ECR) in this stack.", d.Platform},
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
+		{"workshop:spinnakerIngress", "object", "Optional ALB for Deck and gate: enabled, scheme (internal, or internet-facing with allowedCidrs), allowedCidrs.", d.SpinnakerIngress},
 		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL), branch, and appDir (its Docker build context).", d.BuildSource},
 		{"workshop:stateBackend", "boolean", "Also create the S3 state bucket and KMS secrets key in this stack (the bootstrap stack).", d.StateBackend},
 		{"workshop:clusterAdmins", "array", "IAM role or user ARNs given cluster-admin access entries on the clusters.", []string{}},
@@ -129,6 +132,7 @@ func Defaults(stack string) Config {
 			Branch:   "main",
 			AppDir:   "yelb-appserver",
 		},
+		SpinnakerIngress: spinnaker.IngressConfig{Scheme: spinnaker.SchemeInternal, AllowedCidrs: []string{}},
 		APIAccessCidrs:   []string{"0.0.0.0/0"},
 		LogRetentionDays: 3,
 		Tags:             map[string]string{},
@@ -166,6 +170,7 @@ func Parse(stack string, raw map[string]string) (Config, error) {
 	p.object("workshop:platformNodeGroup", &c.PlatformNodeGroup)
 	p.str("workshop:spinnakerVersion", &c.SpinnakerVersion)
 	p.object("workshop:buildSource", &c.BuildSource)
+	p.object("workshop:spinnakerIngress", &c.SpinnakerIngress)
 	p.object("workshop:tags", &c.Tags)
 	p.object("workshop:clusterAdmins", &c.ClusterAdmins)
 	p.object("workshop:apiAccessCidrs", &c.APIAccessCidrs)
@@ -222,6 +227,9 @@ func (c *Config) validate(p *parser) {
 	}
 	if u, err := url.Parse(c.BuildSource.Location); err != nil || u.Scheme != "https" || u.Host == "" {
 		p.fail("workshop:buildSource", "location %q is not an https repository URL", c.BuildSource.Location)
+	}
+	if err := c.SpinnakerIngress.Validate(); err != nil {
+		p.fail("workshop:spinnakerIngress", "%s", err)
 	}
 	if c.BuildSource.AppDir == "" || strings.HasPrefix(c.BuildSource.AppDir, "/") || strings.Contains(c.BuildSource.AppDir, "..") {
 		p.fail("workshop:buildSource", "appDir %q must be a relative path inside the repository", c.BuildSource.AppDir)

@@ -91,6 +91,13 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"API CIDRs empty", "dev", map[string]string{"workshop:apiAccessCidrs": `[]`}, "workshop:apiAccessCidrs", "at least one CIDR"},
 		{"reserved tag", "dev", map[string]string{"workshop:tags": `{"aws:owner":"x"}`}, "workshop:tags", "not starting with aws:"},
 		{"unknown add-on", "dev", map[string]string{"workshop:addons": `{"certManager":true}`}, "workshop:addons", `unknown field "certManager"`},
+		{"ingress open to the world", "dev", map[string]string{"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["0.0.0.0/0"]}`}, "workshop:spinnakerIngress", "whole internet"},
+		{"internet-facing without allow-list", "dev", map[string]string{"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing"}`}, "workshop:spinnakerIngress", "needs allowedCidrs"},
+		{"unknown ingress scheme", "dev", map[string]string{"workshop:spinnakerIngress": `{"scheme":"public"}`}, "workshop:spinnakerIngress", `neither "internal" nor "internet-facing"`},
+		{"bad Spinnaker version", "dev", map[string]string{"workshop:spinnakerVersion": "latest"}, "workshop:spinnakerVersion", "calendar version such as 2026.2.3"},
+		{"build source not https", "dev", map[string]string{"workshop:buildSource": `{"location":"git@github.com:a/b.git"}`}, "workshop:buildSource", "not an https repository URL"},
+		{"build dir escapes", "dev", map[string]string{"workshop:buildSource": `{"appDir":"../x"}`}, "workshop:buildSource", "relative path inside the repository"},
+		{"platform nodes", "dev", map[string]string{"workshop:platformNodeGroup": `{"maxSize":0}`}, "workshop:platformNodeGroup", "maxSize >= 1"},
 		{"mistyped key", "dev", map[string]string{"workshop:nodegroup": `{}`}, "workshop:nodegroup", "did you mean workshop:nodeGroup?"},
 	}
 	for _, tc := range cases {

@@ -57,9 +57,10 @@ func TestPlanHasPreviewShape(t *testing.T) {
 			t.Errorf("%s: authentication mode %v", c.URN, c.NewState.Inputs["authenticationMode"])
 		}
 	}
-	// Three on the app cluster, metrics-server on the platform.
-	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 4 {
-		t.Errorf("want 4 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
+	// Three on the app cluster; metrics-server and, for the dev stack's
+	// internal Spinnaker ingress, the load balancer controller on the platform.
+	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 5 {
+		t.Errorf("want 5 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
 	}
 	for _, typ := range []string{
 		"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:ec2/vpc:Vpc",
@@ -68,6 +69,7 @@ func TestPlanHasPreviewShape(t *testing.T) {
 		// The platform.
 		"aws:ecr/repository:Repository", "aws:codebuild/project:Project", "aws:eks/accessEntry:AccessEntry",
 		"kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", "workshop:spinnaker:Spinnaker",
+		"kubernetes:networking.k8s.io/v1:Ingress",
 	} {
 		if len(byType[typ]) == 0 {
 			t.Errorf("plan has no %s", typ)

@@ -23,7 +23,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 	withAWS := pulumi.Providers(provider)
 	name := cfg.Prefix + "-platform"
 	_, plat, platAddOns, err := clusterStack(ctx, name, cfg.PlatformVpcCidr, cfg.PlatformNodeGroup,
-		addons.Flags{EBSCSIDriver: true, MetricsServer: true}, cfg, tags, withAWS)
+		addons.Flags{EBSCSIDriver: true, MetricsServer: true, LoadBalancerController: cfg.SpinnakerIngress.Enabled}, cfg, tags, withAWS)
 	if err != nil {
 		return err
 	}
@@ -89,6 +89,8 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		AppClusterName:      cfg.Prefix + "-app",
 		AppKubeconfigJSON:   app.KubeconfigJson,
 		AppAccess:           eksAccount,
+		Ingress:             cfg.SpinnakerIngress,
+		IngressController:   platAddOns,
 		YelbNamespace:       cfg.Prefix,
 		Tags:                tags,
 	}, withAWS)

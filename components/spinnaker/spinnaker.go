@@ -57,6 +57,10 @@ type SpinnakerArgs struct {
 	CodeBuildProject  pulumi.StringInput
 	AppClusterName    string
 	AppKubeconfigJSON pulumi.StringInput
+	// Ingress is the optional ALB; IngressController is the load balancer
+	// controller that serves it.
+	Ingress           IngressConfig
+	IngressController pulumi.Resource
 	// YelbNamespace is where the pipelines deploy the app.
 	YelbNamespace string
 	Tags          map[string]string
@@ -115,6 +119,11 @@ func NewSpinnaker(ctx *pulumi.Context, name string, args SpinnakerArgs, opts ...
 	for _, svc := range settings.DefaultServices() {
 		if err := in.service(svc, config, mysql, redis); err != nil {
 			return fail(fmt.Errorf("%s: %w", svc, err))
+		}
+	}
+	if args.Ingress.Enabled {
+		if err := in.ingress(); err != nil {
+			return fail(fmt.Errorf("ingress: %w", err))
 		}
 	}
 	job, err := in.seedPipelines(adminPassword.Value)

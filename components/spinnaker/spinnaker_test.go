@@ -14,6 +14,10 @@ import (
 const appKubeconfig = `{"clusters":[{"name":"k","cluster":{"server":"https://APP.eks.amazonaws.com","certificate-authority-data":"Q0E="}}]}`
 
 func build(t *testing.T, project string) *mockcloud.Cloud {
+	return buildWith(t, project, IngressConfig{Scheme: SchemeInternal})
+}
+
+func buildWith(t *testing.T, project string, ingress IngressConfig) *mockcloud.Cloud {
 	t.Helper()
 	cloud := mockcloud.New("workshop", "test", "ap-northeast-2")
 	err := cloud.Run(nil, nil, func(ctx *pulumi.Context) error {
@@ -31,7 +35,7 @@ func build(t *testing.T, project string) *mockcloud.Cloud {
 			AccountID: pulumi.String("123456789012"), ManagedRoleArn: pulumi.String("arn:aws:iam::123456789012:role/managed"),
 			ArtifactBucket: pulumi.String("artifacts-1"), CodeBuildProject: pulumi.String(project),
 			AppClusterName: "hello-test-app", AppKubeconfigJSON: pulumi.ToSecret(pulumi.String(appKubeconfig)).(pulumi.StringOutput),
-			YelbNamespace: "hello-test",
+			YelbNamespace: "hello-test", Ingress: ingress, IngressController: &nodes,
 		})
 		return err
 	})
@@ -126,6 +130,36 @@ func TestTunnelCommand(t *testing.T) {
 	for _, want := range []string{"--name hello-dev-platform", "port-forward svc/spin-deck 9000:9000", "port-forward svc/spin-gate 8084:8084"} {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("%q lacks %q", cmd, want)
+		}
+	}
+}
+
+func TestIngressIsOptionalAndRestricted(t *testing.T) {
+	if n := len(build(t, "p").OfType("kubernetes:networking.k8s.io/v1:Ingress")); n != 0 {
+		t.Errorf("ingress off: %d ingresses", n)
+	}
+	cloud := buildWith(t, "p", IngressConfig{Enabled: true, Scheme: SchemeInternetFacing, AllowedCidrs: []string{"203.0.113.0/24"}})
+	ings := cloud.OfType("kubernetes:networking.k8s.io/v1:Ingress")
+	if len(ings) != 1 {
+		t.Fatalf("%d ingresses", len(ings))
+	}
+	meta := ings[0].Input("metadata").(map[string]any)
+	ann := meta["annotations"].(map[string]any)
+	if ann["alb.ingress.kubernetes.io/scheme"] != "internet-facing" || ann["alb.ingress.kubernetes.io/inbound-cidrs"] != "203.0.113.0/24" {
+		t.Errorf("annotations = %v", ann)
+	}
+	paths := ings[0].Input("spec").(map[string]any)["rules"].([]any)[0].(map[string]any)["http"].(map[string]any)["paths"].([]any)
+	first := paths[0].(map[string]any)
+	if first["path"] != "/api/v1" || first["backend"].(map[string]any)["service"].(map[string]any)["name"] != "spin-gate" {
+		t.Errorf("paths = %v", paths)
+	}
+	for _, bad := range []IngressConfig{
+		{Enabled: true, Scheme: SchemeInternetFacing},
+		{Enabled: true, Scheme: SchemeInternetFacing, AllowedCidrs: []string{"0.0.0.0/0"}},
+		{Scheme: "public"},
+	} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v must be refused", bad)
 		}
 	}
 }

@@ -312,14 +312,17 @@ func (s Settings) gate() map[string]any {
 			"name": "admin", "password": s.AdminPassword, "roles": "admin",
 		}}},
 		"services": map[string]any{"deck": map[string]any{"baseUrl": s.DeckURL}},
-		"cors":     map[string]any{"allowed-origins-pattern": "^" + strings.ReplaceAll(s.DeckURL, ".", `\.`) + "$"},
+		// Deck through the tunnel, or through the optional ALB.
+		"cors": map[string]any{"allowed-origins-pattern": "^(" + strings.ReplaceAll(s.DeckURL, ".", `\.`) + `|https?://[^/]+\.elb\.amazonaws\.com)$`},
 	}
 }
 
 // deckSettings overrides Deck's built-in settings.js with where gate is.
 func (s Settings) deckSettings() string {
 	return fmt.Sprintf(`// Rendered by the workshop program; Deck loads it after its own settings.js.
-window.spinnakerSettings.gateUrl = '%s';
+// Through the tunnel gate has a port of its own; through the ALB it shares
+// Deck's origin under /api/v1.
+window.spinnakerSettings.gateUrl = window.location.port === '9000' ? '%s' : window.location.origin + '/api/v1';
 window.spinnakerSettings.authEnabled = true;
 window.spinnakerSettings.feature.artifactsRewrite = true;
 `, s.GateURL)

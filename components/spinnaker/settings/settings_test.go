@@ -96,6 +96,7 @@ func TestUpstreamPropertyNames(t *testing.T) {
 		{gate, "spring.security.user.name", "admin"},
 		{gate, "spring.security.user.password", "adminSecret1"},
 		{gate, "server.servlet.context-path", "/api/v1"},
+		{gate, "cors.allowed-origins-pattern", `^(http://localhost:9000|https?://[^/]+\.elb\.amazonaws\.com)$`},
 		{shared, "services.clouddriver.baseUrl", "http://spin-clouddriver.spinnaker:7002"},
 		{shared, "services.gate.baseUrl", "http://spin-gate.spinnaker:8084"},
 		{shared, "services.deck.baseUrl", "http://localhost:9000"},
@@ -107,7 +108,7 @@ func TestUpstreamPropertyNames(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", w.path, got, w.val)
 		}
 	}
-	if !strings.Contains(files["settings-local.js"], "gateUrl = 'http://localhost:8084/api/v1'") {
+	if !strings.Contains(files["settings-local.js"], "'9000' ? 'http://localhost:8084/api/v1' : window.location.origin + '/api/v1'") {
 		t.Errorf("deck settings: %s", files["settings-local.js"])
 	}
 }
