@@ -55,6 +55,11 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 	}
 	in := installer{ctx: ctx, name: name, args: args, parent: a}
 
+	// pulumi-eks leaves CoreDNS out of a cluster without a default node
+	// group; without it nothing resolves a Service name.
+	if _, err := in.eksAddon("coredns", CoreDNSVersion, nil); err != nil {
+		return nil, err
+	}
 	// Every add-on below gets its AWS credentials from Pod Identity.
 	agent, err := in.eksAddon("eks-pod-identity-agent", PodIdentityAgentVersion, nil)
 	if err != nil {
@@ -134,10 +139,12 @@ func (in *installer) eksAddon(addon, version string, extra func(*eks.AddonArgs),
 	args := &eks.AddonArgs{
 		ClusterName:              in.args.ClusterReady,
 		AddonName:                pulumi.String(addon),
-		AddonVersion:             pulumi.String(version),
 		ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
 		ResolveConflictsOnUpdate: pulumi.String("OVERWRITE"),
 		Tags:                     pulumi.ToStringMap(in.args.Tags),
+	}
+	if version != "" {
+		args.AddonVersion = pulumi.String(version)
 	}
 	if extra != nil {
 		extra(args)

@@ -202,9 +202,19 @@ func TestDisabledAddOnsCreateNothing(t *testing.T) {
 	if n := len(cloud.OfType("aws:iam/role:Role")); n != 0 {
 		t.Errorf("%d roles", n)
 	}
-	addons := cloud.OfType("aws:eks/addon:Addon")
-	if len(addons) != 1 || addons[0].String("addonName") != "eks-pod-identity-agent" {
-		t.Errorf("add-ons = %v", addons)
+	// Always there: DNS, and the agent every add-on's credentials come from.
+	if len(cloud.OfType("aws:eks/addon:Addon")) != 2 {
+		t.Errorf("%d add-ons", len(cloud.OfType("aws:eks/addon:Addon")))
+	}
+	dns := eksAddonNamed(cloud, "coredns")
+	if !contains(dns.Dependencies, "urn:pulumi:test::workshop::test:index:Nodes::nodes") {
+		t.Error("CoreDNS must wait for nodes to run on")
+	}
+	if _, pinned := dns.Inputs["addonVersion"]; pinned {
+		t.Error("CoreDNS takes the cluster version's default build")
+	}
+	if eksAddonNamed(cloud, "eks-pod-identity-agent").String("addonVersion") != PodIdentityAgentVersion {
+		t.Error("pod identity agent not pinned")
 	}
 }
 

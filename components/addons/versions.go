@@ -12,15 +12,18 @@ type Chart struct {
 
 var (
 	LoadBalancerControllerChart = Chart{"https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.5.0"}
-	ClusterAutoscalerChart      = Chart{"https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.52.1"}
-	MetricsServerChart          = Chart{"https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.0"}
+	ClusterAutoscalerChart      = Chart{"https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0"}
+	MetricsServerChart          = Chart{"https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1"}
 )
 
-// EKS add-on versions.
+// EKS add-on versions. CoreDNSVersion is empty on purpose: its builds are
+// tied to each Kubernetes minor, and EKS then installs the default build for
+// the cluster's version.
 const (
-	PodIdentityAgentVersion        = "v1.3.10-eksbuild.1"
-	CloudWatchObservabilityVersion = "v4.6.0-eksbuild.1"
-	EBSCSIDriverVersion            = "v1.48.0-eksbuild.1"
+	PodIdentityAgentVersion        = "v1.3.10-eksbuild.3"
+	CloudWatchObservabilityVersion = "v6.6.0-eksbuild.1"
+	EBSCSIDriverVersion            = "v1.66.0-eksbuild.1"
+	CoreDNSVersion                 = ""
 )
 
 // clusterAutoscalerImages maps a Kubernetes minor version to the
