@@ -1,12 +1,12 @@
-// Package manifests holds the text the program embeds: IAM policies, and
-// later Kubernetes manifests and build specs.
+// Package manifests holds the text the program embeds: IAM policies, the
+// yelb app's Kubernetes manifests (templates) and the build spec.
 package manifests
 
 import "embed"
 
 // Files is every embedded file, addressed by its path under manifests/.
 //
-//go:embed iam/*.json spinnaker/* buildspec.yml
+//go:embed iam/*.json spinnaker/* buildspec.yml yelb/*
 var Files embed.FS
 
 // Read returns one embedded file; a missing file is a build defect.
