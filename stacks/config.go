@@ -17,6 +17,7 @@ import (
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/network"
 	"github.com/workshop/spinnaker-modernization/components/spinnaker"
+	"github.com/workshop/spinnaker-modernization/components/yelb"
 )
 
 // Namespace is the config namespace of this project: the `name` in Pulumi.yaml.
@@ -44,6 +45,7 @@ type Config struct {
 	SpinnakerVersion  string
 	BuildSource       BuildSource
 	SpinnakerIngress  spinnaker.IngressConfig
+	Yelb              YelbConfig
 	StateBackend      bool
 	ClusterAdmins     []string
 	APIAccessCidrs    []string
@@ -58,6 +60,22 @@ type BuildSource struct {
 	// AppDir is the app server's Docker build context in the repository.
 	AppDir string `json:"appDir"`
 }
+
+// YelbConfig is the demo app: its traffic backend and how it is delivered.
+type YelbConfig struct {
+	Enabled  bool   `json:"enabled"`
+	Backend  string `json:"backend"`
+	Delivery string `json:"delivery"`
+	// Stage is how far Pulumi delivery goes: 1 v1, 2 v1 and v2, 3 v1:v2 = 1:1,
+	// 4 plus high availability.
+	Stage int `json:"stage"`
+	// AppServerV2Image is the v2 app server for Pulumi delivery from stage 2.
+	AppServerV2Image string `json:"appServerV2Image"`
+}
+
+// haReplicas is stage 4's replica count of yelb-ui and the app server, each
+// replica on its own node.
+const haReplicas = 6
 
 // SupportedKubernetesVersions are the EKS versions in standard support.
 var SupportedKubernetesVersions = []string{"1.34", "1.35", "1.36"}
@@ -95,6 +113,7 @@ func Keys() []Key {
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
 		{"workshop:spinnakerIngress", "object", "Optional ALB for Deck and gate: enabled, scheme (internal, or internet-facing with allowedCidrs), allowedCidrs.", d.SpinnakerIngress},
+		{"workshop:yelb", "object", "The yelb app: enabled, backend (lattice, or appmesh: discontinued 2026-09-30), delivery (spinnaker pipelines, or pulumi), stage (pulumi delivery: 1-4), appServerV2Image (pulumi delivery from stage 2).", d.Yelb},
 		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL), branch, and appDir (its Docker build context).", d.BuildSource},
 		{"workshop:stateBackend", "boolean", "Also create the S3 state bucket and KMS secrets key in this stack (the bootstrap stack).", d.StateBackend},
 		{"workshop:clusterAdmins", "array", "IAM role or user ARNs given cluster-admin access entries on the clusters.", []string{}},
@@ -127,6 +146,7 @@ func Defaults(stack string) Config {
 			MinSize: 1, MaxSize: 2, DesiredSize: 1, DiskSizeGiB: 500,
 		},
 		SpinnakerVersion: "2026.2.3",
+		Yelb:             YelbConfig{Enabled: true, Backend: yelb.BackendLattice, Delivery: yelb.DeliverySpinnaker, Stage: 1},
 		BuildSource: BuildSource{
 			Location: "https://github.com/Young-ook/terraform-aws-spinnaker",
 			Branch:   "main",
@@ -171,6 +191,7 @@ func Parse(stack string, raw map[string]string) (Config, error) {
 	p.str("workshop:spinnakerVersion", &c.SpinnakerVersion)
 	p.object("workshop:buildSource", &c.BuildSource)
 	p.object("workshop:spinnakerIngress", &c.SpinnakerIngress)
+	p.object("workshop:yelb", &c.Yelb)
 	p.object("workshop:tags", &c.Tags)
 	p.object("workshop:clusterAdmins", &c.ClusterAdmins)
 	p.object("workshop:apiAccessCidrs", &c.APIAccessCidrs)
@@ -237,6 +258,7 @@ func (c *Config) validate(p *parser) {
 	if strings.TrimSpace(c.BuildSource.Branch) == "" {
 		p.fail("workshop:buildSource", "branch is empty; expected a branch, tag or commit to build")
 	}
+	c.validateYelb(p)
 	if !slices.Contains(validRetentionDays, c.LogRetentionDays) {
 		p.fail("workshop:logRetentionDays", "%d is not a retention CloudWatch Logs accepts; expected one of %v", c.LogRetentionDays, validRetentionDays)
 	}
@@ -257,6 +279,50 @@ func (c *Config) validate(p *parser) {
 		if !tagKeyPattern.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") || len(c.Tags[k]) > 256 {
 			p.fail("workshop:tags", "tag %q=%q is not a valid AWS tag (key 1-128 characters, not starting with aws:, value at most 256)", k, c.Tags[k])
 		}
+	}
+}
+
+// pinnedImagePattern is an image reference with an explicit tag or digest.
+var pinnedImagePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$`)
+
+func (c *Config) validateYelb(p *parser) {
+	y := c.Yelb
+	if !y.Enabled {
+		return
+	}
+	const key = "workshop:yelb"
+	if y.Backend != yelb.BackendLattice && y.Backend != yelb.BackendAppMesh {
+		p.fail(key, "backend %q is not a traffic backend; expected %q (VPC Lattice) or %q (App Mesh, discontinued 2026-09-30)", y.Backend, yelb.BackendLattice, yelb.BackendAppMesh)
+	}
+	switch y.Delivery {
+	case yelb.DeliverySpinnaker:
+		if !c.Platform {
+			p.fail(key, "delivery %q needs the platform (workshop:platform true); use %q for a stack without Spinnaker", y.Delivery, yelb.DeliveryPulumi)
+		}
+	case yelb.DeliveryPulumi:
+		if y.Stage < 1 || y.Stage > len(yelb.StageFiles) {
+			p.fail(key, "stage %d is not a workshop stage; expected 1 (v1), 2 (v2 beside v1), 3 (v1:v2 = 1:1) or 4 (high availability)", y.Stage)
+		}
+		if y.Stage >= 2 && y.AppServerV2Image == "" {
+			p.fail(key, "stage %d deploys the v2 app server; set appServerV2Image to the image built from buildSource (repository:tag)", y.Stage)
+		}
+	default:
+		p.fail(key, "delivery %q is not a delivery mode; expected %q or %q", y.Delivery, yelb.DeliverySpinnaker, yelb.DeliveryPulumi)
+	}
+	if y.AppServerV2Image != "" && (!pinnedImagePattern.MatchString(y.AppServerV2Image) || strings.HasSuffix(y.AppServerV2Image, ":latest")) {
+		p.fail(key, "appServerV2Image %q must name a pinned tag or digest (repository:tag, not latest)", y.AppServerV2Image)
+	}
+	if !c.AddOns.LoadBalancerController {
+		p.fail("workshop:addons", "awsLoadBalancerController is off, but the yelb app's ingress needs it; turn it on or set workshop:yelb enabled false")
+	}
+	if !c.AddOns.EBSCSIDriver {
+		p.fail("workshop:addons", "ebsCsiDriver is off, but yelb's database and redis keep their data on EBS volumes; turn it on or set workshop:yelb enabled false")
+	}
+	if !c.AddOns.ClusterAutoscaler {
+		p.fail("workshop:addons", "clusterAutoscaler is off, but yelb's high-availability stage needs nodes added for %d replicas on distinct nodes; turn it on", haReplicas)
+	}
+	if c.NodeGroup.MaxSize < haReplicas {
+		p.fail("workshop:nodeGroup", "maxSize %d leaves no room for yelb's high-availability stage, %d replicas each on its own node; expected at least %d", c.NodeGroup.MaxSize, haReplicas, haReplicas)
 	}
 }
 

@@ -30,6 +30,30 @@ func TestDefaultsReproduceTheWorkshop(t *testing.T) {
 	}
 }
 
+func TestYelbConfig(t *testing.T) {
+	cfg, err := Parse("dev", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := cfg.Yelb; !y.Enabled || y.Backend != "lattice" || y.Delivery != "spinnaker" {
+		t.Errorf("default yelb = %+v, want lattice through Spinnaker", y)
+	}
+	cfg, err = Parse("dev", map[string]string{
+		"workshop:platform": "false",
+		"workshop:yelb":     `{"backend":"appmesh","delivery":"pulumi","stage":4,"appServerV2Image":"123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev/yelbv2@sha256:` + strings.Repeat("a", 64) + `"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := cfg.Yelb; !y.Enabled || y.Backend != "appmesh" || y.Stage != 4 {
+		t.Errorf("yelb = %+v", y)
+	}
+	// A stack without the app needs none of what the app needs.
+	if _, err := Parse("dev", map[string]string{"workshop:yelb": `{"enabled":false}`, "workshop:nodeGroup": `{"maxSize":3}`, "workshop:platform": "false"}); err != nil {
+		t.Errorf("yelb disabled: %v", err)
+	}
+}
+
 func TestZonesDefaultToTheConfiguredRegion(t *testing.T) {
 	cfg, err := Parse("dev", map[string]string{"aws:region": "eu-west-1"})
 	if err != nil {
@@ -99,6 +123,18 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"build dir escapes", "dev", map[string]string{"workshop:buildSource": `{"appDir":"../x"}`}, "workshop:buildSource", "relative path inside the repository"},
 		{"platform nodes", "dev", map[string]string{"workshop:platformNodeGroup": `{"maxSize":0}`}, "workshop:platformNodeGroup", "maxSize >= 1"},
 		{"mistyped key", "dev", map[string]string{"workshop:nodegroup": `{}`}, "workshop:nodegroup", "did you mean workshop:nodeGroup?"},
+		{"unknown traffic backend", "dev", map[string]string{"workshop:yelb": `{"backend":"istio"}`}, "workshop:yelb", `expected "lattice" (VPC Lattice) or "appmesh"`},
+		{"unknown delivery", "dev", map[string]string{"workshop:yelb": `{"delivery":"argo"}`}, "workshop:yelb", `expected "spinnaker" or "pulumi"`},
+		{"Spinnaker delivery without platform", "dev", map[string]string{"workshop:platform": "false"}, "workshop:yelb", "needs the platform"},
+		{"stage out of range", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":5}`}, "workshop:yelb", "stage 5 is not a workshop stage"},
+		{"v2 stage without image", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":2}`}, "workshop:yelb", "set appServerV2Image"},
+		{"v2 image latest", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":2,"appServerV2Image":"example.com/yelb:latest"}`}, "workshop:yelb", "pinned tag or digest"},
+		{"v2 image untagged", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":2,"appServerV2Image":"example.com/yelb"}`}, "workshop:yelb", "pinned tag or digest"},
+		{"yelb field mistyped", "dev", map[string]string{"workshop:yelb": `{"backnd":"lattice"}`}, "workshop:yelb", `unknown field "backnd"`},
+		{"no room for HA", "dev", map[string]string{"workshop:nodeGroup": `{"maxSize":4}`}, "workshop:nodeGroup", "expected at least 6"},
+		{"yelb without ingress controller", "dev", map[string]string{"workshop:addons": `{"awsLoadBalancerController":false}`}, "workshop:addons", "ingress needs it"},
+		{"yelb without EBS", "dev", map[string]string{"workshop:addons": `{"ebsCsiDriver":false}`}, "workshop:addons", "EBS volumes"},
+		{"yelb without autoscaler", "dev", map[string]string{"workshop:addons": `{"clusterAutoscaler":false}`}, "workshop:addons", "nodes added"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

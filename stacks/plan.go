@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,17 +25,32 @@ func PlanCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "", "stack whose Pulumi.<stack>.yaml to read (required)")
 	dir := fs.String("dir", ".", "directory holding Pulumi.yaml")
+	overrides := map[string]string{}
+	fs.Func("config", "KEY=VALUE overriding the stack file, as `pulumi config set` would (repeatable)", func(kv string) error {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("%q is not KEY=VALUE", kv)
+		}
+		if !strings.Contains(k, ":") {
+			k = Namespace + ":" + k
+		}
+		overrides[k] = v
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *stack == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: go run . plan --stack NAME [--dir DIR]: --stack is required and nothing else may follow")
+		fmt.Fprintln(stderr, "usage: go run . plan --stack NAME [--dir DIR] [--config KEY=VALUE]...: --stack is required and nothing else may follow")
 		return 2
 	}
-	out, err := Plan(*dir, *stack)
+	out, warnings, err := PlanWith(*dir, *stack, overrides)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "warning:", w)
 	}
 	_, _ = stdout.Write(out)
 	return 0
@@ -62,17 +78,25 @@ type PlanState struct {
 // Plan runs the program for one stack of the project in dir and returns the
 // plan as JSON. A config problem fails before any resource is registered.
 func Plan(dir, stack string) ([]byte, error) {
+	out, _, err := PlanWith(dir, stack, nil)
+	return out, err
+}
+
+// PlanWith is Plan with config values replacing the stack file's; it also
+// returns the warnings preview would show.
+func PlanWith(dir, stack string, overrides map[string]string) ([]byte, []string, error) {
 	project, raw, secretKeys, err := ReadStackConfig(dir, stack)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	maps.Copy(raw, overrides)
 	cfg, err := Parse(stack, raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cloud := mockcloud.New(project, stack, cfg.Region)
 	if err := cloud.Run(raw, secretKeys, Program(raw)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	steps := []PlanStep{planStep(mockcloud.Resource{
 		Type: "pulumi:pulumi:Stack",
@@ -83,9 +107,9 @@ func Plan(dir, stack string) ([]byte, error) {
 	}
 	out, err := json.MarshalIndent(map[string]any{"steps": steps}, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("encoding plan: %w", err)
+		return nil, nil, fmt.Errorf("encoding plan: %w", err)
 	}
-	return append(out, '\n'), nil
+	return append(out, '\n'), Warnings(cfg), nil
 }
 
 func planStep(r mockcloud.Resource) PlanStep {

@@ -57,10 +57,12 @@ func TestPlanHasPreviewShape(t *testing.T) {
 			t.Errorf("%s: authentication mode %v", c.URN, c.NewState.Inputs["authenticationMode"])
 		}
 	}
-	// Three on the app cluster; metrics-server and, for the dev stack's
-	// internal Spinnaker ingress, the load balancer controller on the platform.
-	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 5 {
-		t.Errorf("want 5 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
+	// Five on the app cluster (load balancer controller, autoscaler,
+	// metrics-server, the Lattice controller and ExternalDNS); metrics-server
+	// and, for the dev stack's internal Spinnaker ingress, the load balancer
+	// controller on the platform.
+	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 7 {
+		t.Errorf("want 7 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
 	}
 	for _, typ := range []string{
 		"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:ec2/vpc:Vpc",

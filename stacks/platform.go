@@ -19,23 +19,19 @@ const SpinnakerNamespace = "spinnaker"
 // resources, and Spinnaker with the accounts halconfig.sh used to register.
 // It waits for the app cluster only where the "eks" account needs that
 // cluster's endpoint and access entry.
-func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, app *cluster.Cluster) error {
+func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, accountID string, app *cluster.Cluster) (*delivery.Delivery, error) {
 	withAWS := pulumi.Providers(provider)
 	name := cfg.Prefix + "-platform"
 	_, plat, platAddOns, err := clusterStack(ctx, name, cfg.PlatformVpcCidr, cfg.PlatformNodeGroup,
-		addons.Flags{EBSCSIDriver: true, MetricsServer: true, LoadBalancerController: cfg.SpinnakerIngress.Enabled}, cfg, tags, withAWS)
+		addons.Flags{EBSCSIDriver: true, MetricsServer: true, LoadBalancerController: cfg.SpinnakerIngress.Enabled}, addons.TrafficArgs{}, cfg, tags, withAWS)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
-	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
-	if err != nil {
-		return fmt.Errorf("looking up the AWS account: %w", err)
-	}
 	managedRoleName := cfg.Prefix + "-spinnaker-managed"
-	managedRoleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", identity.AccountId, managedRoleName)
+	managedRoleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", accountID, managedRoleName)
 	appClusterArn := app.ClusterName.ApplyT(func(n string) string {
-		return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, identity.AccountId, n)
+		return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, accountID, n)
 	}).(pulumi.StringOutput)
 
 	roles, err := spinnaker.NewServiceRoles(ctx, name, spinnaker.ServiceRolesArgs{
@@ -46,7 +42,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Tags:            tags,
 	}, withAWS)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ci, err := delivery.NewDelivery(ctx, cfg.Prefix, delivery.DeliveryArgs{
 		Region:              cfg.Region,
@@ -60,7 +56,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Tags:                tags,
 	}, withAWS)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Spinnaker's "eks" account deploys namespaces and cluster-wide custom
 	// resources (mesh, gateway), which namespaced access policies cannot.
@@ -71,7 +67,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Tags:         tags,
 	}, pulumi.Parent(app))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	spin, err := spinnaker.NewSpinnaker(ctx, name, spinnaker.SpinnakerArgs{
 		Version:             cfg.SpinnakerVersion,
@@ -82,7 +78,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Nodes:               plat.NodeGroup,
 		Storage:             platAddOns,
 		RoleBindings:        roles,
-		AccountID:           pulumi.String(identity.AccountId),
+		AccountID:           pulumi.String(accountID),
 		ManagedRoleArn:      ci.ManagedRoleArn,
 		ArtifactBucket:      ci.ArtifactBucket,
 		CodeBuildProject:    ci.ProjectName,
@@ -95,7 +91,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Tags:                tags,
 	}, withAWS)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	ctx.Export("platformClusterName", plat.ClusterName)
@@ -106,5 +102,5 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 	ctx.Export("ecrRepositoryUrl", ci.RepositoryUrl)
 	ctx.Export("codeBuildProject", ci.ProjectName)
 	ctx.Export("artifactBucket", ci.ArtifactBucket)
-	return nil
+	return ci, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/network"
 	"github.com/workshop/spinnaker-modernization/components/statebackend"
+	"github.com/workshop/spinnaker-modernization/components/yelb"
 )
 
 // Program is the Pulumi program given the raw stack config: validate all of
@@ -26,6 +27,19 @@ func Program(raw map[string]string) pulumi.RunFunc {
 		}
 		return Workshop(ctx, cfg)
 	}
+}
+
+// Warnings are what a valid config still deserves a word about; preview
+// shows them.
+func Warnings(cfg Config) []string {
+	var out []string
+	if cfg.KubernetesVersion == "1.34" {
+		out = append(out, "Kubernetes 1.34 leaves EKS standard support on 2026-12-02; prefer 1.35 or 1.36 (workshop:kubernetesVersion)")
+	}
+	if cfg.Yelb.Enabled && cfg.Yelb.Backend == yelb.BackendAppMesh {
+		out = append(out, "AWS App Mesh was discontinued on 2026-09-30: the appmesh backend is kept to teach the original workshop and its mesh will not route traffic; use backend lattice (workshop:yelb)")
+	}
+	return out
 }
 
 // ConfigFromEnvironment returns the stack config the Pulumi CLI hands a Go
@@ -43,8 +57,8 @@ func ConfigFromEnvironment() (map[string]string, error) {
 
 // Workshop is one stack's graph.
 func Workshop(ctx *pulumi.Context, cfg Config) error {
-	if cfg.KubernetesVersion == "1.34" {
-		_ = ctx.Log.Warn("Kubernetes 1.34 leaves EKS standard support on 2026-12-02; prefer 1.35 or 1.36 (workshop:kubernetesVersion)", nil)
+	for _, w := range Warnings(cfg) {
+		_ = ctx.Log.Warn(w, nil)
 	}
 	tags := CommonTags(cfg)
 	provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
@@ -69,14 +83,63 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		ctx.Export("secretsProvider", backend.SecretsProvider)
 	}
 
-	appNet, app, _, err := clusterStack(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg.NodeGroup, cfg.AddOns, cfg, tags, withAWS)
+	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	if err != nil {
+		return fmt.Errorf("looking up the AWS account: %w", err)
+	}
+
+	appFlags := cfg.AddOns
+	traffic := addons.TrafficArgs{AccountID: pulumi.String(identity.AccountId), AppNamespace: cfg.Prefix}
+	if cfg.Yelb.Enabled {
+		appFlags.GatewayAPIController = cfg.Yelb.Backend == yelb.BackendLattice
+		appFlags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
+		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
+	}
+	appNet, app, appAddOns, err := clusterStack(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg.NodeGroup, appFlags, traffic, cfg, tags, withAWS)
 	if err != nil {
 		return err
 	}
 
+	var artifactBucket pulumi.StringInput
 	if cfg.Platform {
-		if err := platform(ctx, cfg, tags, provider, app); err != nil {
+		ci, err := platform(ctx, cfg, tags, provider, identity.AccountId, app)
+		if err != nil {
 			return err
+		}
+		artifactBucket = ci.ArtifactBucket
+	}
+
+	if cfg.Yelb.Enabled {
+		images := yelb.DefaultImages
+		images.AppServerV2 = cfg.Yelb.AppServerV2Image
+		if images.AppServerV2 == "" {
+			// Stage 1 never runs v2; the templates still name an image.
+			images.AppServerV2 = yelb.AppServerV2Placeholder
+		}
+		demo, err := yelb.NewApp(ctx, cfg.Prefix+"-yelb", yelb.AppArgs{
+			Prefix:              cfg.Prefix,
+			Backend:             cfg.Yelb.Backend,
+			Delivery:            cfg.Yelb.Delivery,
+			Stage:               cfg.Yelb.Stage,
+			Images:              images,
+			Region:              cfg.Region,
+			Provider:            app.Provider,
+			Controllers:         []pulumi.Resource{appAddOns},
+			VpcId:               appNet.VpcId,
+			VpcCidr:             cfg.AppVpcCidr.String(),
+			NodeSecurityGroupId: app.ClusterSecurityGroupId,
+			ServiceDomain:       traffic.ServiceDomain,
+			ArtifactBucket:      artifactBucket,
+			Tags:                tags,
+		}, withAWS)
+		if err != nil {
+			return err
+		}
+		ctx.Export("appNamespace", pulumi.String(demo.Namespace))
+		ctx.Export("appLoadBalancerName", pulumi.String(demo.LoadBalancerName))
+		ctx.Export("appUrlCommand", pulumi.Sprintf("echo http://$(kubectl get ingress yelb-ui -n %s -o jsonpath='{.status.loadBalancer.ingress[0].hostname}')/", demo.Namespace))
+		if demo.AppServerHost != "" {
+			ctx.Export("appServerHost", pulumi.String(demo.AppServerHost))
 		}
 	}
 
@@ -91,7 +154,7 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 // clusterStack is a VPC, an EKS cluster in it and the cluster's add-ons: the
 // shape both the app and the platform cluster share.
 func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes cluster.NodeGroupArgs, flags addons.Flags,
-	cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
+	traffic addons.TrafficArgs, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
 ) (*network.Network, *cluster.Cluster, *addons.AddOns, error) {
 	net, err := network.NewNetwork(ctx, name, network.NetworkArgs{
 		Cidr:              cidr,
@@ -130,6 +193,7 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		Flags:             flags,
 		LogRetentionDays:  cfg.LogRetentionDays,
 		Tags:              tags,
+		Traffic:           traffic,
 	}, withAWS)
 	if err != nil {
 		return nil, nil, nil, err

@@ -4,10 +4,14 @@ package addons
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/workshop/spinnaker-modernization/components/awsiam"
@@ -20,6 +24,9 @@ type Flags struct {
 	CloudWatchObservability bool `json:"cloudwatchObservability"`
 	MetricsServer           bool `json:"metricsServer"`
 	EBSCSIDriver            bool `json:"ebsCsiDriver"`
+	// The traffic backends follow the app's backend, not their own keys.
+	GatewayAPIController bool `json:"-"`
+	AppMeshController    bool `json:"-"`
 }
 
 // AddOnsArgs says which cluster to install into and what to install.
@@ -37,6 +44,7 @@ type AddOnsArgs struct {
 	Flags            Flags
 	LogRetentionDays int
 	Tags             map[string]string
+	Traffic          TrafficArgs
 }
 
 // AddOns is the set of installed add-ons.
@@ -45,6 +53,11 @@ type AddOns struct {
 
 	// Installed names the add-ons that are enabled, for stack outputs.
 	Installed []string
+	// TrafficReady is what the app's traffic objects (routes, mesh) need
+	// running first, and what must outlive them on destroy.
+	TrafficReady []pulumi.Resource
+	// ServiceZoneId is the private zone of the Lattice service names.
+	ServiceZoneId pulumi.StringOutput
 }
 
 // NewAddOns installs the enabled add-ons.
@@ -77,6 +90,8 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 		{args.Flags.CloudWatchObservability, "amazon-cloudwatch-observability", in.cloudWatchObservability},
 		{args.Flags.MetricsServer, MetricsServerChart.Name, in.metricsServer},
 		{args.Flags.EBSCSIDriver, "aws-ebs-csi-driver", in.ebsCSIDriver},
+		{args.Flags.GatewayAPIController, GatewayAPIControllerChart.Name, in.latticeController},
+		{args.Flags.AppMeshController, AppMeshControllerChart.Name, in.appMeshController},
 	}
 	for _, s := range steps {
 		if !s.enabled {
@@ -86,6 +101,10 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 			return nil, fmt.Errorf("add-ons %s: %s: %w", name, s.name, err)
 		}
 		a.Installed = append(a.Installed, s.name)
+	}
+	a.TrafficReady = in.ready
+	if in.zone != nil {
+		a.ServiceZoneId = in.zone.ZoneId
 	}
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{
 		"installed": pulumi.ToStringArray(a.Installed),
@@ -99,6 +118,8 @@ type installer struct {
 	args   AddOnsArgs
 	parent pulumi.Resource
 	agent  *eks.Addon
+	ready  []pulumi.Resource
+	zone   *route53.Zone
 }
 
 func (in *installer) child(name string) string { return in.name + "-" + name }
@@ -121,11 +142,16 @@ func (in *installer) podIdentity(short, namespace, serviceAccount string, policy
 	if err != nil {
 		return nil, err
 	}
+	return in.associate(short, namespace, serviceAccount, role.Arn)
+}
+
+// associate binds a service account to a role through Pod Identity.
+func (in *installer) associate(short, namespace, serviceAccount string, roleArn pulumi.StringInput) (*eks.PodIdentityAssociation, error) {
 	assoc, err := eks.NewPodIdentityAssociation(in.ctx, in.child(short), &eks.PodIdentityAssociationArgs{
 		ClusterName:    in.args.ClusterReady,
 		Namespace:      pulumi.String(namespace),
 		ServiceAccount: pulumi.String(serviceAccount),
-		RoleArn:        role.Arn,
+		RoleArn:        roleArn,
 		Tags:           pulumi.ToStringMap(in.args.Tags),
 	}, pulumi.Parent(in.parent))
 	if err != nil {
@@ -159,20 +185,37 @@ func (in *installer) eksAddon(addon, version string, extra func(*eks.AddonArgs),
 
 // chart installs a pinned Helm chart with the v4 Chart resource, which shows
 // every rendered object in preview.
-func (in *installer) chart(c Chart, namespace string, values pulumi.Map, deps ...pulumi.Resource) error {
+func (in *installer) chart(c Chart, namespace string, values pulumi.Map, deps ...pulumi.Resource) (*helmv4.Chart, error) {
 	deps = append(deps, in.args.Nodes)
 	if in.agent != nil {
 		deps = append(deps, in.agent)
 	}
-	_, err := helmv4.NewChart(in.ctx, in.child(c.Name), &helmv4.ChartArgs{
-		Chart:          pulumi.String(c.Name),
-		Version:        pulumi.String(c.Version),
-		RepositoryOpts: helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)},
-		Namespace:      pulumi.String(namespace),
-		Values:         values,
-	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn(deps))
-	if err != nil {
-		return fmt.Errorf("installing chart %s %s: %w", c.Name, c.Version, err)
+	args := &helmv4.ChartArgs{
+		Chart:     pulumi.String(c.Name),
+		Version:   pulumi.String(c.Version),
+		Namespace: pulumi.String(namespace),
+		Values:    values,
 	}
-	return nil
+	if strings.HasPrefix(c.Repo, "oci://") {
+		args.Chart = pulumi.String(c.Repo + "/" + c.Name)
+	} else {
+		args.RepositoryOpts = helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)}
+	}
+	chart, err := helmv4.NewChart(in.ctx, in.child(c.Name), args,
+		pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn(deps))
+	if err != nil {
+		return nil, fmt.Errorf("installing chart %s %s: %w", c.Name, c.Version, err)
+	}
+	return chart, nil
+}
+
+// namespace creates a namespace for a chart that does not create its own.
+func (in *installer) namespace(name string) (*corev1.Namespace, error) {
+	ns, err := corev1.NewNamespace(in.ctx, in.child(name), &corev1.NamespaceArgs{
+		Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(name)},
+	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}))
+	if err != nil {
+		return nil, fmt.Errorf("creating namespace %s: %w", name, err)
+	}
+	return ns, nil
 }

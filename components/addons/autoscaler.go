@@ -43,7 +43,7 @@ func (in *installer) clusterAutoscaler() error {
 	if err != nil {
 		return err
 	}
-	return in.chart(ClusterAutoscalerChart, "kube-system", pulumi.Map{
+	_, err = in.chart(ClusterAutoscalerChart, "kube-system", pulumi.Map{
 		"autoDiscovery": pulumi.Map{"clusterName": pulumi.String(in.args.ClusterName)},
 		"awsRegion":     pulumi.String(in.args.Region),
 		"image":         pulumi.Map{"tag": pulumi.String(tag)},
@@ -59,4 +59,5 @@ func (in *installer) clusterAutoscaler() error {
 			"expander":                    pulumi.String("least-waste"),
 		},
 	}, assoc)
+	return err
 }

@@ -24,7 +24,7 @@ func (in *installer) loadBalancerController() error {
 	if err != nil {
 		return err
 	}
-	return in.chart(LoadBalancerControllerChart, "kube-system", pulumi.Map{
+	_, err = in.chart(LoadBalancerControllerChart, "kube-system", pulumi.Map{
 		"clusterName": pulumi.String(in.args.ClusterName),
 		// Given explicitly: with IMDSv2 the controller's pod cannot always
 		// discover region and VPC from instance metadata.
@@ -35,4 +35,5 @@ func (in *installer) loadBalancerController() error {
 			"name":   pulumi.String(loadBalancerServiceAccount),
 		},
 	}, assoc)
+	return err
 }

@@ -14,7 +14,20 @@ var (
 	LoadBalancerControllerChart = Chart{"https://aws.github.io/eks-charts", "aws-load-balancer-controller", "3.5.0"}
 	ClusterAutoscalerChart      = Chart{"https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0"}
 	MetricsServerChart          = Chart{"https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1"}
+	GatewayAPIControllerChart   = Chart{"oci://public.ecr.aws/aws-application-networking-k8s", "aws-gateway-controller-chart", "v2.1.3"}
+	ExternalDNSChart            = Chart{"https://kubernetes-sigs.github.io/external-dns/", "external-dns", "1.20.0"}
+	AppMeshControllerChart      = Chart{"https://aws.github.io/eks-charts", "appmesh-controller", "1.13.3"}
 )
+
+// GatewayAPIVersion is the Gateway API release whose standard CRDs the
+// Lattice controller (v2.1.3, built against v1.5.0) is installed with; the
+// Go module sigs.k8s.io/gateway-api the tests decode with is pinned to it.
+const GatewayAPIVersion = "v1.5.0"
+
+// GatewayAPICRDsURL is that release's standard-channel CRD bundle.
+var GatewayAPICRDsURL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/" + GatewayAPIVersion + "/standard-install.yaml"
+
+var ()
 
 // EKS add-on versions. CoreDNSVersion is empty on purpose: its builds are
 // tied to each Kubernetes minor, and EKS then installs the default build for

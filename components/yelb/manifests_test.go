@@ -25,12 +25,13 @@ import (
 // testValues returns the values of a stack for every backend and delivery.
 func testValues(backend, delivery string) Values {
 	v := Values{
-		Backend:      backend,
-		Images:       DefaultImages,
-		StorageClass: "yelb-gp3",
-		ALBTags:      "workshop=hello-dev,managed-by=pulumi",
-		Mesh:         MeshValues{Name: "yelb-mesh", AWSName: "hello-dev-yelb-mesh"},
-		Lattice:      LatticeValues{GatewayName: "hello-dev-yelb", RouteName: "appserver", AppServerHost: "appserver.yelb.hello-dev.internal"},
+		Backend:          backend,
+		Images:           DefaultImages,
+		StorageClass:     "yelb-gp3",
+		ALBTags:          "workshop=hello-dev,managed-by=pulumi",
+		LoadBalancerName: "hello-dev-ui",
+		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: "hello-dev-yelb-mesh"},
+		Lattice:          LatticeValues{GatewayName: "hello-dev-yelb", RouteName: "appserver", AppServerHost: "appserver.yelb.hello-dev.internal"},
 	}
 	if delivery == DeliverySpinnaker {
 		v.Namespace = SpinnakerNamespace

@@ -66,8 +66,10 @@ type Values struct {
 	StorageClass string
 	// ALBTags are the load balancer's tags, "k=v,k=v".
 	ALBTags string
-	Mesh    MeshValues
-	Lattice LatticeValues
+	// LoadBalancerName is the ALB's name, 32 characters at most.
+	LoadBalancerName string
+	Mesh             MeshValues
+	Lattice          LatticeValues
 
 	// Derived by Render.
 	NginxConf     string
@@ -106,6 +108,8 @@ func (v Values) validate() error {
 		return fmt.Errorf("yelb: every image must be set, got %+v", v.Images)
 	case v.StorageClass == "":
 		return fmt.Errorf("yelb: storage class is empty")
+	case v.LoadBalancerName == "" || len(v.LoadBalancerName) > 32:
+		return fmt.Errorf("yelb: load balancer name %q must be 1-32 characters", v.LoadBalancerName)
 	case v.Backend == BackendAppMesh && v.Mesh.Name == "":
 		return fmt.Errorf("yelb: App Mesh backend without a mesh name")
 	case v.Backend == BackendLattice && (v.Lattice.GatewayName == "" || v.Lattice.RouteName == "" || v.Lattice.AppServerHost == ""):

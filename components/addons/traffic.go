@@ -1,0 +1,203 @@
+package addons
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	yamlv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/yaml/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/workshop/spinnaker-modernization/components/awsiam"
+	"github.com/workshop/spinnaker-modernization/manifests"
+)
+
+// Names the traffic add-ons fix; the yelb manifests refer to them.
+const (
+	LatticeNamespace      = "aws-application-networking-system"
+	LatticeServiceAccount = "gateway-api-controller"
+	LatticeGatewayClass   = "amazon-vpc-lattice"
+	externalDNSNamespace  = "external-dns"
+	AppMeshNamespace      = "appmesh-system"
+	appMeshServiceAccount = "appmesh-controller"
+	// WorkloadServiceAccount runs every yelb pod; under App Mesh its Envoy
+	// sidecars need AWS credentials through it.
+	WorkloadServiceAccount = "yelb"
+)
+
+// TrafficArgs configure the traffic backend add-ons of the app cluster.
+type TrafficArgs struct {
+	// AccountID is the AWS account, which the Lattice controller needs.
+	AccountID pulumi.StringInput
+	// ServiceDomain is the private hosted zone the app's Lattice services
+	// get custom domains in (Lattice only).
+	ServiceDomain string
+	// AppNamespace is where the app runs (App Mesh: its Envoys' identity).
+	AppNamespace string
+}
+
+// GatewayAPIControllerPolicy is the Lattice controller's policy: upstream's
+// recommended one (files/controller-installation/recommended-inline-policy.json)
+// with vpc-lattice:* spelled out as the verbs the controller uses.
+func GatewayAPIControllerPolicy() (awsiam.Document, error) {
+	return awsiam.Parse(manifests.Read("iam/gateway-api-controller.json"))
+}
+
+// ExternalDNSPolicy may change records only in the given zone.
+func ExternalDNSPolicy(zoneArn string) awsiam.Document {
+	return awsiam.Policy(
+		awsiam.Allow([]string{"route53:ChangeResourceRecordSets"}, zoneArn),
+		awsiam.Allow([]string{"route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResources"}, "*"),
+	)
+}
+
+// latticeController installs the AWS Gateway API Controller for VPC Lattice:
+// Gateway API CRDs, the controller with its Pod Identity role, the
+// GatewayClass, and ExternalDNS writing the routes' custom domains into a
+// private zone of the app VPC.
+func (in *installer) latticeController() error {
+	crds, err := yamlv2.NewConfigFile(in.ctx, in.child("gateway-api-crds"), &yamlv2.ConfigFileArgs{
+		File: pulumi.String(GatewayAPICRDsURL),
+	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}))
+	if err != nil {
+		return fmt.Errorf("installing Gateway API %s CRDs: %w", GatewayAPIVersion, err)
+	}
+	ns, err := in.namespace(LatticeNamespace)
+	if err != nil {
+		return err
+	}
+	policy, err := GatewayAPIControllerPolicy()
+	if err != nil {
+		return err
+	}
+	assoc, err := in.podIdentity("lattice", LatticeNamespace, LatticeServiceAccount, &policy, nil)
+	if err != nil {
+		return err
+	}
+	controller, err := in.chart(GatewayAPIControllerChart, LatticeNamespace, pulumi.Map{
+		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(LatticeServiceAccount)},
+		"awsRegion":      pulumi.String(in.args.Region),
+		"awsAccountId":   in.args.Traffic.AccountID,
+		"clusterVpcId":   in.args.VpcId,
+		"clusterName":    pulumi.String(in.args.ClusterName),
+		// The controller then writes a DNSEndpoint per route hostname, which
+		// ExternalDNS turns into a record in the private zone.
+		"installExternalDNSCRD": pulumi.Bool(true),
+		// The readiness-gate webhook needs certificates we would have to
+		// manage; the app's own readiness probes and Lattice health checks
+		// already keep unready pods out of the target groups.
+		"webhookEnabled": pulumi.Bool(false),
+		"pdb":            pulumi.Map{"enabled": pulumi.Bool(true), "minAvailable": pulumi.Int(1)},
+	}, ns, assoc, crds)
+	if err != nil {
+		return err
+	}
+	class, err := apiextensions.NewCustomResource(in.ctx, in.child("gatewayclass"), &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"),
+		Kind:       pulumi.String("GatewayClass"),
+		Metadata:   metav1.ObjectMetaArgs{Name: pulumi.String(LatticeGatewayClass)},
+		OtherFields: map[string]any{
+			"spec": map[string]any{"controllerName": "application-networking.k8s.aws/gateway-api-controller"},
+		},
+	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{crds, controller}))
+	if err != nil {
+		return fmt.Errorf("creating GatewayClass: %w", err)
+	}
+	dns, err := in.externalDNS()
+	if err != nil {
+		return err
+	}
+	in.ready = append(in.ready, controller, class, dns)
+	return nil
+}
+
+// externalDNS creates the private zone and ExternalDNS watching the
+// DNSEndpoints the Lattice controller writes. Policy sync deletes records
+// with their routes, so a destroy leaves no stale names.
+func (in *installer) externalDNS() (pulumi.Resource, error) {
+	zone, err := route53.NewZone(in.ctx, in.child("services"), &route53.ZoneArgs{
+		Name:         pulumi.String(in.args.Traffic.ServiceDomain),
+		Comment:      pulumi.Sprintf("Lattice service names of EKS cluster %s", in.args.ClusterName),
+		Vpcs:         route53.ZoneVpcArray{route53.ZoneVpcArgs{VpcId: in.args.VpcId}},
+		ForceDestroy: pulumi.Bool(true),
+		Tags:         pulumi.ToStringMap(in.args.Tags),
+	}, pulumi.Parent(in.parent))
+	if err != nil {
+		return nil, fmt.Errorf("creating private zone %s: %w", in.args.Traffic.ServiceDomain, err)
+	}
+	in.zone = zone
+	policy := zone.Arn.ApplyT(func(arn string) string { return ExternalDNSPolicy(arn).JSON() }).(pulumi.StringOutput)
+	role, err := awsiam.NewRole(in.ctx, in.child("external-dns"), awsiam.RoleArgs{
+		Description: fmt.Sprintf("%s/external-dns in EKS cluster %s", externalDNSNamespace, in.args.ClusterName),
+		Trust:       awsiam.PodIdentityTrust(),
+		Policy:      policy,
+		Tags:        in.args.Tags,
+	}, pulumi.Parent(in.parent))
+	if err != nil {
+		return nil, err
+	}
+	assoc, err := in.associate("external-dns", externalDNSNamespace, "external-dns", role.Arn)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := in.namespace(externalDNSNamespace)
+	if err != nil {
+		return nil, err
+	}
+	return in.chart(ExternalDNSChart, externalDNSNamespace, pulumi.Map{
+		"provider":       pulumi.Map{"name": pulumi.String("aws")},
+		"sources":        pulumi.StringArray{pulumi.String("crd")},
+		"domainFilters":  pulumi.StringArray{pulumi.String(in.args.Traffic.ServiceDomain)},
+		"policy":         pulumi.String("sync"),
+		"registry":       pulumi.String("txt"),
+		"txtOwnerId":     pulumi.String(in.args.ClusterName),
+		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String("external-dns")},
+		"env":            pulumi.Array{pulumi.Map{"name": pulumi.String("AWS_DEFAULT_REGION"), "value": pulumi.String(in.args.Region)}},
+		"extraArgs": pulumi.StringArray{
+			pulumi.String("--crd-source-apiversion=externaldns.k8s.io/v1alpha1"),
+			pulumi.String("--crd-source-kind=DNSEndpoint"),
+			pulumi.String("--aws-zone-type=private"),
+			// TXT ownership records may not share a name with the CNAME.
+			pulumi.String("--txt-prefix=owner."),
+		},
+	}, ns, assoc, zone)
+}
+
+// AppMeshPolicies are the managed policies upstream gives the controller.
+var AppMeshPolicies = []string{"AWSCloudMapFullAccess", "AWSAppMeshFullAccess"}
+
+// AppMeshEnvoyPolicies let the app's Envoy sidecars fetch their config and
+// their X-Ray daemons send traces.
+var AppMeshEnvoyPolicies = []string{"AWSAppMeshEnvoyAccess", "AWSXRayDaemonWriteAccess"}
+
+// appMeshController installs the App Mesh controller with X-Ray tracing,
+// and the identity of the app's Envoy sidecars.
+func (in *installer) appMeshController() error {
+	ns, err := in.namespace(AppMeshNamespace)
+	if err != nil {
+		return err
+	}
+	assoc, err := in.podIdentity("appmesh", AppMeshNamespace, appMeshServiceAccount, nil, AppMeshPolicies)
+	if err != nil {
+		return err
+	}
+	envoy, err := in.podIdentity("envoy", in.args.Traffic.AppNamespace, WorkloadServiceAccount, nil, AppMeshEnvoyPolicies)
+	if err != nil {
+		return err
+	}
+	controller, err := in.chart(AppMeshControllerChart, AppMeshNamespace, pulumi.Map{
+		"region":         pulumi.String(in.args.Region),
+		"accountId":      in.args.Traffic.AccountID,
+		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(appMeshServiceAccount)},
+		"tracing": pulumi.Map{
+			"enabled":  pulumi.Bool(true),
+			"provider": pulumi.String("x-ray"),
+		},
+	}, ns, assoc)
+	if err != nil {
+		return err
+	}
+	in.ready = append(in.ready, controller, envoy)
+	return nil
+}
