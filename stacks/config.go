@@ -46,6 +46,7 @@ type Config struct {
 	BuildSource       BuildSource
 	SpinnakerIngress  spinnaker.IngressConfig
 	Yelb              YelbConfig
+	Chaos             ChaosConfig
 	StateBackend      bool
 	ClusterAdmins     []string
 	APIAccessCidrs    []string
@@ -71,6 +72,18 @@ type YelbConfig struct {
 	Stage int `json:"stage"`
 	// AppServerV2Image is the v2 app server for Pulumi delivery from stage 2.
 	AppServerV2Image string `json:"appServerV2Image"`
+}
+
+// ChaosConfig is the chaos experiment setup.
+type ChaosConfig struct {
+	Enabled bool `json:"enabled"`
+	// TerminationPercentage is the share of nodes TerminateEKSNodes ends.
+	TerminationPercentage int `json:"terminationPercentage"`
+	// NotificationEmail, if set, is told when the steady state breaks.
+	NotificationEmail string `json:"notificationEmail"`
+	// AvailabilityZone is the zone AZPowerInterruption cuts off; default
+	// the first of workshop:availabilityZones.
+	AvailabilityZone string `json:"availabilityZone"`
 }
 
 // haReplicas is stage 4's replica count of yelb-ui and the app server, each
@@ -114,6 +127,7 @@ func Keys() []Key {
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
 		{"workshop:spinnakerIngress", "object", "Optional ALB for Deck and gate: enabled, scheme (internal, or internet-facing with allowedCidrs), allowedCidrs.", d.SpinnakerIngress},
 		{"workshop:yelb", "object", "The yelb app: enabled, backend (lattice, or appmesh: discontinued 2026-09-30), delivery (spinnaker pipelines, or pulumi), stage (pulumi delivery: 1-4), appServerV2Image (pulumi delivery from stage 2).", d.Yelb},
+		{"workshop:chaos", "object", "Steady-state alarms, dashboard and FIS templates: enabled, terminationPercentage (TerminateEKSNodes, 1-100), notificationEmail (optional SNS e-mail), availabilityZone (AZPowerInterruption; default the first zone).", d.Chaos},
 		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL), branch, and appDir (its Docker build context).", d.BuildSource},
 		{"workshop:stateBackend", "boolean", "Also create the S3 state bucket and KMS secrets key in this stack (the bootstrap stack).", d.StateBackend},
 		{"workshop:clusterAdmins", "array", "IAM role or user ARNs given cluster-admin access entries on the clusters.", []string{}},
@@ -147,6 +161,7 @@ func Defaults(stack string) Config {
 		},
 		SpinnakerVersion: "2026.2.3",
 		Yelb:             YelbConfig{Enabled: true, Backend: yelb.BackendLattice, Delivery: yelb.DeliverySpinnaker, Stage: 1},
+		Chaos:            ChaosConfig{Enabled: true, TerminationPercentage: 40},
 		BuildSource: BuildSource{
 			Location: "https://github.com/Young-ook/terraform-aws-spinnaker",
 			Branch:   "main",
@@ -192,6 +207,7 @@ func Parse(stack string, raw map[string]string) (Config, error) {
 	p.object("workshop:buildSource", &c.BuildSource)
 	p.object("workshop:spinnakerIngress", &c.SpinnakerIngress)
 	p.object("workshop:yelb", &c.Yelb)
+	p.object("workshop:chaos", &c.Chaos)
 	p.object("workshop:tags", &c.Tags)
 	p.object("workshop:clusterAdmins", &c.ClusterAdmins)
 	p.object("workshop:apiAccessCidrs", &c.APIAccessCidrs)
@@ -259,6 +275,7 @@ func (c *Config) validate(p *parser) {
 		p.fail("workshop:buildSource", "branch is empty; expected a branch, tag or commit to build")
 	}
 	c.validateYelb(p)
+	c.validateChaos(p)
 	if !slices.Contains(validRetentionDays, c.LogRetentionDays) {
 		p.fail("workshop:logRetentionDays", "%d is not a retention CloudWatch Logs accepts; expected one of %v", c.LogRetentionDays, validRetentionDays)
 	}
@@ -323,6 +340,31 @@ func (c *Config) validateYelb(p *parser) {
 	}
 	if c.NodeGroup.MaxSize < haReplicas {
 		p.fail("workshop:nodeGroup", "maxSize %d leaves no room for yelb's high-availability stage, %d replicas each on its own node; expected at least %d", c.NodeGroup.MaxSize, haReplicas, haReplicas)
+	}
+}
+
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+func (c *Config) validateChaos(p *parser) {
+	ch := c.Chaos
+	if !ch.Enabled {
+		return
+	}
+	const key = "workshop:chaos"
+	if !c.Yelb.Enabled {
+		p.fail(key, "the experiments test the yelb app, which workshop:yelb turns off; set chaos enabled false or turn the app on")
+	}
+	if !c.AddOns.CloudWatchObservability {
+		p.fail(key, "the steady-state alarms read Container Insights; turn on workshop:addons cloudwatchObservability or set chaos enabled false")
+	}
+	if ch.TerminationPercentage < 1 || ch.TerminationPercentage > 100 {
+		p.fail(key, "terminationPercentage %d is out of range; expected 1 to 100 (the workshop uses 40)", ch.TerminationPercentage)
+	}
+	if ch.NotificationEmail != "" && !emailPattern.MatchString(ch.NotificationEmail) {
+		p.fail(key, "notificationEmail %q is not an e-mail address", ch.NotificationEmail)
+	}
+	if ch.AvailabilityZone != "" && !slices.Contains(c.AvailabilityZones, ch.AvailabilityZone) {
+		p.fail(key, "availabilityZone %q is not one of workshop:availabilityZones %v", ch.AvailabilityZone, c.AvailabilityZones)
 	}
 }
 

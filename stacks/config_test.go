@@ -49,7 +49,7 @@ func TestYelbConfig(t *testing.T) {
 		t.Errorf("yelb = %+v", y)
 	}
 	// A stack without the app needs none of what the app needs.
-	if _, err := Parse("dev", map[string]string{"workshop:yelb": `{"enabled":false}`, "workshop:nodeGroup": `{"maxSize":3}`, "workshop:platform": "false"}); err != nil {
+	if _, err := Parse("dev", map[string]string{"workshop:yelb": `{"enabled":false}`, "workshop:chaos": `{"enabled":false}`, "workshop:nodeGroup": `{"maxSize":3}`, "workshop:platform": "false"}); err != nil {
 		t.Errorf("yelb disabled: %v", err)
 	}
 }
@@ -134,6 +134,11 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"no room for HA", "dev", map[string]string{"workshop:nodeGroup": `{"maxSize":4}`}, "workshop:nodeGroup", "expected at least 6"},
 		{"yelb without ingress controller", "dev", map[string]string{"workshop:addons": `{"awsLoadBalancerController":false}`}, "workshop:addons", "ingress needs it"},
 		{"yelb without EBS", "dev", map[string]string{"workshop:addons": `{"ebsCsiDriver":false}`}, "workshop:addons", "EBS volumes"},
+		{"chaos without the app", "dev", map[string]string{"workshop:yelb": `{"enabled":false}`}, "workshop:chaos", "workshop:yelb turns off"},
+		{"chaos without Container Insights", "dev", map[string]string{"workshop:addons": `{"cloudwatchObservability":false}`}, "workshop:chaos", "read Container Insights"},
+		{"termination percentage", "dev", map[string]string{"workshop:chaos": `{"terminationPercentage":0}`}, "workshop:chaos", "expected 1 to 100"},
+		{"bad notification e-mail", "dev", map[string]string{"workshop:chaos": `{"notificationEmail":"ops"}`}, "workshop:chaos", "not an e-mail address"},
+		{"experiment AZ not ours", "dev", map[string]string{"workshop:chaos": `{"availabilityZone":"ap-northeast-2d"}`}, "workshop:chaos", "not one of workshop:availabilityZones"},
 		{"yelb without autoscaler", "dev", map[string]string{"workshop:addons": `{"clusterAutoscaler":false}`}, "workshop:addons", "nodes added"},
 	}
 	for _, tc := range cases {

@@ -29,6 +29,8 @@ func devGraph(t *testing.T) (*mockcloud.Cloud, Config) {
 // untaggable are AWS types with no tags argument.
 var untaggable = map[string]bool{
 	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                                                    true,
+	"aws:cloudwatch/dashboard:Dashboard":                                                         true,
+	"aws:sns/topicSubscription:TopicSubscription":                                                true,
 	"aws:secretsmanager/secretVersion:SecretVersion":                                             true,
 	"aws:eks/accessPolicyAssociation:AccessPolicyAssociation":                                    true,
 	"aws:iam/rolePolicy:RolePolicy":                                                              true,
@@ -146,9 +148,9 @@ func TestEveryLogGroupExpires(t *testing.T) {
 	cloud, cfg := devGraph(t)
 	groups := cloud.OfType("aws:cloudwatch/logGroup:LogGroup")
 	// Per cluster a control plane and a flow log group; four Container
-	// Insights groups on the app cluster; CodeBuild.
-	if len(groups) != 9 {
-		t.Errorf("%d log groups, want 9", len(groups))
+	// Insights groups on the app cluster; CodeBuild; FIS.
+	if len(groups) != 10 {
+		t.Errorf("%d log groups, want 10", len(groups))
 	}
 	for _, g := range groups {
 		if days, _ := g.Input("retentionInDays").(float64); int(days) != cfg.LogRetentionDays {

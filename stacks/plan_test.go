@@ -22,7 +22,13 @@ func TestPlanIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a, b) {
-		t.Fatal("two plans of the same stack differ")
+		al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+		for i := range min(len(al), len(bl)) {
+			if al[i] != bl[i] {
+				t.Fatalf("two plans of the same stack differ at line %d:\n%s\n%s", i+1, al[i], bl[i])
+			}
+		}
+		t.Fatal("two plans of the same stack differ in length")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/workshop/spinnaker-modernization/components/addons"
+	"github.com/workshop/spinnaker-modernization/components/chaos"
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/network"
 	"github.com/workshop/spinnaker-modernization/components/statebackend"
@@ -124,7 +125,7 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 			Images:              images,
 			Region:              cfg.Region,
 			Provider:            app.Provider,
-			Controllers:         []pulumi.Resource{appAddOns},
+			Controllers:         appAddOns.Workloads,
 			VpcId:               appNet.VpcId,
 			VpcCidr:             cfg.AppVpcCidr.String(),
 			NodeSecurityGroupId: app.ClusterSecurityGroupId,
@@ -141,6 +142,11 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		if demo.AppServerHost != "" {
 			ctx.Export("appServerHost", pulumi.String(demo.AppServerHost))
 		}
+		if cfg.Chaos.Enabled {
+			if err := experiments(ctx, cfg, identity.AccountId, appNet, app, demo, withAWS); err != nil {
+				return err
+			}
+		}
 	}
 
 	ctx.Export("appClusterName", app.ClusterName)
@@ -148,6 +154,58 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	ctx.Export("appVpcId", appNet.VpcId)
 	ctx.Export("appNodeGroupName", app.NodeGroupName)
 	ctx.Export("kubectlSetup", pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", cfg.Region, app.ClusterName))
+	return nil
+}
+
+// experiments sets up the chaos part of the workshop against the app cluster
+// and exports what the experiment command reads.
+func experiments(ctx *pulumi.Context, cfg Config, accountID string, net *network.Network, app *cluster.Cluster, demo *yelb.App, withAWS pulumi.ResourceOption) error {
+	zone := cfg.Chaos.AvailabilityZone
+	if zone == "" {
+		zone = cfg.AvailabilityZones[0]
+	}
+	arn := func(resource string) string {
+		return fmt.Sprintf("arn:aws:ec2:%s:%s:%s", cfg.Region, accountID, resource)
+	}
+	subnets := net.PrivateSubnetIds.ApplyT(func(ids []string) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = arn("subnet/" + id)
+		}
+		return out
+	}).(pulumi.StringArrayOutput)
+	ch, err := chaos.NewChaos(ctx, cfg.Prefix+"-chaos", chaos.ChaosArgs{
+		Prefix:                cfg.Prefix,
+		Region:                cfg.Region,
+		AccountID:             accountID,
+		ClusterName:           cfg.Prefix + "-app",
+		ClusterReady:          app.ClusterName,
+		Namespace:             demo.Namespace,
+		NodeGroupArn:          app.NodeGroup.Arn,
+		PrivateSubnetArns:     subnets,
+		AvailabilityZone:      zone,
+		VpcArn:                net.VpcId.ApplyT(func(id string) string { return arn("vpc/" + id) }).(pulumi.StringOutput),
+		LoadBalancerName:      demo.LoadBalancerName,
+		TerminationPercentage: cfg.Chaos.TerminationPercentage,
+		NotificationEmail:     cfg.Chaos.NotificationEmail,
+		LogRetentionDays:      cfg.LogRetentionDays,
+		Provider:              app.Provider,
+		AppObjects:            demo.Applied,
+		Tags:                  CommonTags(cfg),
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	templates := pulumi.Map{}
+	for name, id := range ch.TemplateIDs {
+		templates[name] = id
+	}
+	ctx.Export("chaos", pulumi.Map{
+		"region":    pulumi.String(cfg.Region),
+		"templates": templates,
+		"alarms":    pulumi.ToStringMap(ch.AlarmNames),
+		"dashboard": ch.Dashboard,
+	})
 	return nil
 }
 

@@ -56,6 +56,9 @@ type AddOns struct {
 	// TrafficReady is what the app's traffic objects (routes, mesh) need
 	// running first, and what must outlive them on destroy.
 	TrafficReady []pulumi.Resource
+	// Workloads are every add-on and chart installed: depend on these, not
+	// on the component, whose children a dependency may see only in part.
+	Workloads []pulumi.Resource
 	// ServiceZoneId is the private zone of the Lattice service names.
 	ServiceZoneId pulumi.StringOutput
 }
@@ -103,6 +106,7 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 		a.Installed = append(a.Installed, s.name)
 	}
 	a.TrafficReady = in.ready
+	a.Workloads = in.workloads
 	if in.zone != nil {
 		a.ServiceZoneId = in.zone.ZoneId
 	}
@@ -113,13 +117,14 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 
 // installer carries what every add-on needs.
 type installer struct {
-	ctx    *pulumi.Context
-	name   string
-	args   AddOnsArgs
-	parent pulumi.Resource
-	agent  *eks.Addon
-	ready  []pulumi.Resource
-	zone   *route53.Zone
+	ctx       *pulumi.Context
+	name      string
+	args      AddOnsArgs
+	parent    pulumi.Resource
+	agent     *eks.Addon
+	ready     []pulumi.Resource
+	workloads []pulumi.Resource
+	zone      *route53.Zone
 }
 
 func (in *installer) child(name string) string { return in.name + "-" + name }
@@ -180,6 +185,7 @@ func (in *installer) eksAddon(addon, version string, extra func(*eks.AddonArgs),
 	if err != nil {
 		return nil, fmt.Errorf("installing EKS add-on %s: %w", addon, err)
 	}
+	in.workloads = append(in.workloads, a)
 	return a, nil
 }
 
@@ -206,6 +212,7 @@ func (in *installer) chart(c Chart, namespace string, values pulumi.Map, deps ..
 	if err != nil {
 		return nil, fmt.Errorf("installing chart %s %s: %w", c.Name, c.Version, err)
 	}
+	in.workloads = append(in.workloads, chart)
 	return chart, nil
 }
 

@@ -82,6 +82,6 @@ func (in *installer) ingress() error {
 				}},
 			}},
 		},
-	}, in.k8s(in.args.IngressController)...)
+	}, in.k8s(in.args.IngressController...)...)
 	return err
 }

@@ -44,7 +44,7 @@ type SpinnakerArgs struct {
 	// Nodes must exist before pods can start.
 	Nodes pulumi.Resource
 	// Storage provisions the MySQL volume (the EBS CSI driver).
-	Storage pulumi.Resource
+	Storage []pulumi.Resource
 	// AppAccess is clouddriver's access entry on the app cluster.
 	AppAccess pulumi.Resource
 	// RoleBindings are the Pod Identity associations the services' pods
@@ -60,7 +60,7 @@ type SpinnakerArgs struct {
 	// Ingress is the optional ALB; IngressController is the load balancer
 	// controller that serves it.
 	Ingress           IngressConfig
-	IngressController pulumi.Resource
+	IngressController []pulumi.Resource
 	// YelbNamespace is where the pipelines deploy the app.
 	YelbNamespace string
 	Tags          map[string]string

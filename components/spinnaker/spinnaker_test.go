@@ -31,11 +31,11 @@ func buildWith(t *testing.T, project string, ingress IngressConfig) *mockcloud.C
 		}
 		_, err = NewSpinnaker(ctx, "spin", SpinnakerArgs{
 			Version: "2026.2.3", Namespace: "spinnaker", Region: "ap-northeast-2", Provider: provider,
-			PlatformClusterName: "hello-test-platform", Nodes: &nodes, Storage: &nodes,
+			PlatformClusterName: "hello-test-platform", Nodes: &nodes, Storage: []pulumi.Resource{&nodes},
 			AccountID: pulumi.String("123456789012"), ManagedRoleArn: pulumi.String("arn:aws:iam::123456789012:role/managed"),
 			ArtifactBucket: pulumi.String("artifacts-1"), CodeBuildProject: pulumi.String(project),
 			AppClusterName: "hello-test-app", AppKubeconfigJSON: pulumi.ToSecret(pulumi.String(appKubeconfig)).(pulumi.StringOutput),
-			YelbNamespace: "hello-test", Ingress: ingress, IngressController: &nodes,
+			YelbNamespace: "hello-test", Ingress: ingress, IngressController: []pulumi.Resource{&nodes},
 		})
 		return err
 	})

@@ -96,7 +96,7 @@ func (in *installer) mysql(password pulumi.StringOutput) (pulumi.Resource, error
 				WhenScaled:  pulumi.String("Retain"),
 			},
 		},
-	}, in.k8s(in.args.Nodes, in.args.Storage)...)
+	}, in.k8s(append([]pulumi.Resource{in.args.Nodes}, in.args.Storage...)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}

@@ -52,6 +52,8 @@ type App struct {
 	AppServerHost string
 	// Manifests are the four stage files as delivered (Spinnaker mode).
 	Manifests map[string]string
+	// Applied is what Pulumi applied (at least the namespace).
+	Applied pulumi.Resource
 }
 
 // StorageClassName is the class of the data tier's volumes.
@@ -145,11 +147,13 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		}
 		docs = append(docs, string(b))
 	}
-	if _, err := yamlv2.NewConfigGroup(ctx, name, &yamlv2.ConfigGroupArgs{
+	applied, err := yamlv2.NewConfigGroup(ctx, name, &yamlv2.ConfigGroupArgs{
 		Yaml: pulumi.String(strings.Join(docs, "---\n")),
-	}, pulumi.Parent(app), pulumi.Provider(args.Provider), pulumi.DependsOn(deps)); err != nil {
+	}, pulumi.Parent(app), pulumi.Provider(args.Provider), pulumi.DependsOn(deps))
+	if err != nil {
 		return nil, fmt.Errorf("yelb %s: applying manifests: %w", name, err)
 	}
+	app.Applied = applied
 	return app, ctx.RegisterResourceOutputs(app, pulumi.Map{
 		"namespace":        pulumi.String(app.Namespace),
 		"loadBalancerName": pulumi.String(app.LoadBalancerName),

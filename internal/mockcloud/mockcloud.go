@@ -46,6 +46,15 @@ func (r Resource) Input(key string) any {
 	return Plain(v, false)
 }
 
+// Output returns the plain value of one output the simulated cloud gave.
+func (r Resource) Output(key string) any {
+	v, ok := r.Outputs[resource.PropertyKey(key)]
+	if !ok {
+		return nil
+	}
+	return Plain(v, false)
+}
+
 // String returns a string input, or "" when it is absent or not a string.
 func (r Resource) String(key string) string {
 	s, _ := r.Input(key).(string)
