@@ -225,3 +225,36 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestTracingOnOpenTelemetry: the observability add-on receives OTLP and
+// X-Ray traces and may write them to X-Ray.
+func TestTracingOnOpenTelemetry(t *testing.T) {
+	cloud, _ := devGraph(t)
+	addon := mustFind(t, cloud, "aws:eks/addon:Addon", "hello-dev-app-amazon-cloudwatch-observability")
+	var cfg struct {
+		Agent struct {
+			Config struct {
+				Traces struct {
+					Collected map[string]any `json:"traces_collected"`
+				} `json:"traces"`
+			} `json:"config"`
+		} `json:"agent"`
+	}
+	if err := json.Unmarshal([]byte(addon.String("configurationValues")), &cfg); err != nil {
+		t.Fatalf("configuration values: %v", err)
+	}
+	for _, receiver := range []string{"otlp", "xray"} {
+		if _, ok := cfg.Agent.Config.Traces.Collected[receiver]; !ok {
+			t.Errorf("traces from %s are not collected: %v", receiver, cfg.Agent.Config.Traces.Collected)
+		}
+	}
+	found := false
+	for _, r := range cloud.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		if strings.HasPrefix(r.Name, "hello-dev-app-cloudwatch") && strings.HasSuffix(r.String("policyArn"), "/AWSXrayWriteOnlyAccess") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the agent may not write to X-Ray")
+	}
+}

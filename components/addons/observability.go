@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -39,7 +40,15 @@ func (in *installer) cloudWatchObservability() error {
 	if err != nil {
 		return err
 	}
-	_, err = in.eksAddon("amazon-cloudwatch-observability", CloudWatchObservabilityVersion, nil,
-		append(groups, assoc, in.agent)...)
+	_, err = in.eksAddon("amazon-cloudwatch-observability", CloudWatchObservabilityVersion, func(a *eks.AddonArgs) {
+		a.ConfigurationValues = pulumi.String(ObservabilityConfig)
+	}, append(groups, assoc, in.agent)...)
 	return err
 }
+
+// ObservabilityConfig turns on the OpenTelemetry path to X-Ray, since the
+// X-Ray daemon and SDKs end support on 2027-02-25: the agent's OTLP
+// receiver (cloudwatch-agent.amazon-cloudwatch:4317 gRPC, :4318 HTTP) and its
+// X-Ray receiver forward traces to X-Ray, next to Container Insights with
+// enhanced observability and Application Signals.
+const ObservabilityConfig = `{"agent":{"config":{"logs":{"metrics_collected":{"kubernetes":{"enhanced_container_insights":true},"application_signals":{}}},"traces":{"traces_collected":{"application_signals":{},"otlp":{},"xray":{}}}}}}`
