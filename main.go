@@ -1,19 +1,31 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
-// workshop; `go run . plan --stack NAME` previews it offline.
+// workshop; `go run . plan --stack NAME` previews it offline and
+// `go run . chaos --stack NAME` runs its chaos experiment.
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/workshop/spinnaker-modernization/stacks"
+	"github.com/workshop/spinnaker-modernization/stacks/experiment"
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "plan" {
-		os.Exit(stacks.PlanCommand(os.Args[2:], os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "plan":
+			os.Exit(stacks.PlanCommand(os.Args[2:], os.Stdout, os.Stderr))
+		case "chaos":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		}
 	}
 	raw, err := stacks.ConfigFromEnvironment()
 	if err != nil {
