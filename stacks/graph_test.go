@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -11,10 +12,17 @@ import (
 // devGraph runs the program with the example stack's config.
 func devGraph(t *testing.T) (*mockcloud.Cloud, Config) {
 	t.Helper()
+	return graphOf(t, nil)
+}
+
+// graphOf runs the program with the example stack's config, changed.
+func graphOf(t *testing.T, overrides map[string]string) (*mockcloud.Cloud, Config) {
+	t.Helper()
 	project, raw, secrets, err := ReadStackConfig("..", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
+	maps.Copy(raw, overrides)
 	cfg, err := Parse("dev", raw)
 	if err != nil {
 		t.Fatal(err)

@@ -12,22 +12,10 @@ import (
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
 )
 
-// graphWith runs the program with the example stack's config, changed.
+// graphWith is graphOf for tests that need only the resources.
 func graphWith(t *testing.T, overrides map[string]string) *mockcloud.Cloud {
 	t.Helper()
-	project, raw, secrets, err := ReadStackConfig("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	maps.Copy(raw, overrides)
-	cfg, err := Parse("dev", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cloud := mockcloud.New(project, "dev", cfg.Region)
-	if err := cloud.Run(raw, secrets, Program(raw)); err != nil {
-		t.Fatalf("program failed: %v", err)
-	}
+	cloud, _ := graphOf(t, overrides)
 	return cloud
 }
 
