@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
-	"text/tabwriter"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -17,177 +17,165 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/fis"
 )
 
-// Exit codes.
+// Exit codes of the command.
 const (
-	ExitPass  = 0
-	ExitFail  = 1
-	ExitUsage = 2
+	ExitPass  = 0 // the hypothesis held
+	ExitFail  = 1 // it did not, or the run could not be judged
+	ExitUsage = 2 // bad flags or stack outputs; nothing was asked of AWS
 )
 
-// flagsOf parses the command line; every problem names its flag.
-func flagsOf(args []string, stderr io.Writer) (Options, string, error) {
-	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o := Options{}
-	fs.StringVar(&o.Stack, "stack", "", "stack to experiment on (required)")
-	fs.StringVar(&o.Template, "template", "TerminateEKSNodes", "experiment template: TerminateEKSNodes, AppServerPodDelete or AZPowerInterruption")
-	fs.DurationVar(&o.Timeout, "timeout", 20*time.Minute, "longest time to watch before stopping the experiment")
-	fs.DurationVar(&o.Poll, "poll", 15*time.Second, "time between observations")
-	fs.Float64Var(&o.MinAvailability, "min-availability", 0.95, "share of app probes that must succeed, in (0, 1]")
-	cwd := fs.String("cwd", ".", "the Pulumi project directory")
-	if err := fs.Parse(args); err != nil {
-		return o, "", err
-	}
-	switch {
-	case fs.NArg() > 0:
-		return o, "", fmt.Errorf("unexpected argument %q; flags only", fs.Arg(0))
-	case o.Stack == "":
-		return o, "", errors.New("--stack is required: the stack to experiment on")
-	case o.Template == "":
-		return o, "", errors.New("--template is empty; expected a template name such as TerminateEKSNodes")
-	case o.Timeout <= 0:
-		return o, "", fmt.Errorf("--timeout %s must be positive", o.Timeout)
-	case o.Poll <= 0 || o.Poll > o.Timeout:
-		return o, "", fmt.Errorf("--poll %s must be positive and at most --timeout %s", o.Poll, o.Timeout)
-	case !(o.MinAvailability > 0 && o.MinAvailability <= 1):
-		return o, "", fmt.Errorf("--min-availability %v must be in (0, 1], such as 0.95", o.MinAvailability)
-	}
-	return o, *cwd, nil
-}
+// ProbeTimeout is short so one hung request cannot stretch a poll.
+const ProbeTimeout = 5 * time.Second
 
-// Command is `go run . chaos --stack NAME`: it runs the experiment on real
-// AWS and prints the verdict.
+// Command is `go run . chaos --stack NAME [flags]`.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, cwd, err := flagsOf(args, stderr)
+	o, err := ParseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return ExitPass
+	}
 	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
+		fmt.Fprintf(stderr, "chaos: %v\n(go run . chaos -h lists the flags)\n", err)
 		return ExitUsage
 	}
-	outputs, err := PulumiOutputs{Dir: cwd}.Read(ctx, o.Stack)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return ExitUsage
-	}
-	return Execute(ctx, outputs, o, func(region string) (Deps, error) {
-		cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
-		if err != nil {
-			return Deps{}, fmt.Errorf("loading AWS credentials: %w", err)
-		}
-		return Deps{
-			Experiments:   fis.NewFromConfig(cfg),
-			Alarms:        cloudwatch.NewFromConfig(cfg),
-			LoadBalancers: elbv2.NewFromConfig(cfg),
-			Prober:        httpProber{&http.Client{Timeout: 5 * time.Second}},
-			Sleep:         sleep,
-			Now:           time.Now,
-		}, nil
-	}, stdout, stderr)
+	return Execute(ctx, RealDeps(o.Cwd), o, stdout, stderr)
 }
 
-// Execute runs with outputs already read and deps built for the region.
-func Execute(ctx context.Context, outputs map[string]any, o Options, deps func(region string) (Deps, error), stdout, stderr io.Writer) int {
-	target, err := ParseTarget(outputs, o.Template)
+// Execute runs with the given deps, prints the verdict and returns the exit code.
+func Execute(ctx context.Context, d Deps, o Options, stdout, stderr io.Writer) int {
+	v, err := Run(ctx, d, o)
 	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return ExitUsage
-	}
-	d, err := deps(target.Region)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		var setup *SetupError
+		if errors.As(err, &setup) {
+			return ExitUsage
+		}
 		return ExitFail
 	}
-	v, err := Run(ctx, d, target, o)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return ExitFail
-	}
-	Print(stdout, v, o)
+	Print(stdout, v)
 	if v.Pass {
 		return ExitPass
 	}
 	return ExitFail
 }
 
-// Print writes the verdict as the workshop's hypothesis chart.
-func Print(w io.Writer, v Verdict, o Options) {
-	fmt.Fprintf(w, "Experiment %s on %s\n\n", v.Template, v.AppURL)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(what, expected, observed string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", what, expected, observed) }
-	row("", "Expected", "Observed")
-	steady := "OK"
-	if v.SteadyBefore != "" {
-		steady = v.SteadyBefore
+func newFlagSet(o *Options) *flag.FlagSet {
+	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
+	// Errors are printed once, by Command, with the flag named.
+	fs.SetOutput(io.Discard)
+	*o = Options{Template: "TerminateEKSNodes", Timeout: 20 * time.Minute, Poll: 15 * time.Second, MinAvailability: 0.95, Cwd: "."}
+	fs.StringVar(&o.Stack, "stack", "", "the stack to experiment on (required)")
+	fs.StringVar(&o.Template, "template", o.Template, "the experiment template, a key of the stack output chaos.templates")
+	fs.Var((*positiveDuration)(&o.Timeout), "timeout", "how long to watch before stopping the experiment")
+	fs.Var((*positiveDuration)(&o.Poll), "poll", "time between observations")
+	fs.Var((*share)(&o.MinAvailability), "min-availability", "share of app probes that must succeed, in (0,1]")
+	fs.StringVar(&o.Cwd, "cwd", o.Cwd, "the Pulumi project directory")
+	return fs
+}
+
+// ParseFlags reads the command line; every error names its flag and what it
+// expects.
+func ParseFlags(args []string) (Options, error) {
+	var o Options
+	fs := newFlagSet(&o)
+	if err := fs.Parse(args); err != nil {
+		return o, err
 	}
-	row("Steady state before", "OK", steady)
-	experiment := "not started"
 	switch {
-	case v.StartError != "":
-		experiment = "failed to start: " + v.StartError
-	case v.Started:
-		experiment = v.FinalState
-		if v.FinalReason != "" {
-			experiment += " (" + v.FinalReason + ")"
-		}
-		if v.TimedOut {
-			experiment += ", stopped after " + o.Timeout.String()
-		}
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q: expected flags only", fs.Arg(0))
+	case o.Stack == "":
+		return o, errors.New("--stack is required: expected the name of a deployed stack, such as dev")
+	case o.Template == "":
+		return o, errors.New("--template is empty: expected an experiment template such as TerminateEKSNodes")
+	case o.Poll > o.Timeout:
+		return o, fmt.Errorf("--poll %s is longer than --timeout %s: expected a poll interval within the timeout", o.Poll, o.Timeout)
 	}
-	row("Experiment", "completed", experiment)
-	stop := "not hit"
-	if hasAnomaly(v, "stop condition hit") {
-		stop = "hit"
+	if fi, err := os.Stat(o.Cwd); err != nil || !fi.IsDir() {
+		return o, fmt.Errorf("--cwd %s: expected an existing directory (the Pulumi project)", o.Cwd)
 	}
-	row("Stop condition", "not hit", stop)
-	row("App availability", fmt.Sprintf(">= %.0f%%", 100*o.MinAvailability),
-		fmt.Sprintf("%.0f%% of %d probes, longest outage %d probes", 100*v.Availability(), v.Probes, v.LongestOutage))
-	alarms := "none"
-	if len(v.AlarmsInAlarm) > 0 {
-		alarms = strings.Join(v.AlarmsInAlarm, ", ")
-	}
-	row("Alarms during run", "none", alarms)
-	anomalies := "none"
-	if len(v.Anomalies) > 0 {
-		anomalies = strings.Join(v.Anomalies, "; ")
-	}
-	row("Anomalies", "none", anomalies)
-	_ = tw.Flush()
-	fmt.Fprintln(w)
-	if v.Pass {
-		fmt.Fprintln(w, "VERDICT: PASS")
-		return
-	}
-	fmt.Fprintln(w, "VERDICT: FAIL — "+strings.Join(v.Reasons, "; "))
+	return o, nil
 }
 
-func hasAnomaly(v Verdict, a string) bool {
-	for _, x := range v.Anomalies {
-		if x == a {
-			return true
-		}
-	}
-	return false
+func usage(w io.Writer) {
+	var o Options
+	fs := newFlagSet(&o)
+	fs.SetOutput(w)
+	fmt.Fprintln(w, "usage: go run . chaos --stack NAME [flags]")
+	fs.PrintDefaults()
 }
 
-type httpProber struct{ client *http.Client }
+type positiveDuration time.Duration
 
-func (p httpProber) Probe(ctx context.Context, url string) error {
+func (d *positiveDuration) String() string { return time.Duration(*d).String() }
+
+func (d *positiveDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return errors.New("expected a positive duration such as 15s or 20m")
+	}
+	*d = positiveDuration(v)
+	return nil
+}
+
+type share float64
+
+func (f *share) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
+
+func (f *share) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v > 0 && v <= 1) {
+		return errors.New("expected a number in (0,1] such as 0.95")
+	}
+	*f = share(v)
+	return nil
+}
+
+// RealDeps reads outputs with the Pulumi CLI in cwd and talks to AWS.
+func RealDeps(cwd string) Deps {
+	return Deps{
+		Outputs: PulumiOutputs{Dir: cwd},
+		Connect: func(ctx context.Context, region string) (Clients, error) {
+			cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+			if err != nil {
+				return Clients{}, fmt.Errorf("loading AWS configuration: %w", err)
+			}
+			return Clients{
+				Experiments:   fis.NewFromConfig(cfg),
+				Alarms:        cloudwatch.NewFromConfig(cfg),
+				LoadBalancers: elbv2.NewFromConfig(cfg),
+			}, nil
+		},
+		Prober: HTTPProber{Client: &http.Client{Timeout: ProbeTimeout}},
+		Sleep:  Sleep,
+		Now:    time.Now,
+	}
+}
+
+// HTTPProber probes with GET; only a 2xx answer counts.
+type HTTPProber struct{ Client *http.Client }
+
+// Probe implements Prober.
+func (p HTTPProber) Probe(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := p.client.Do(req)
+	resp, err := p.Client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode >= 400 {
+	// Drained so the connection is reused across polls.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

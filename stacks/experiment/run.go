@@ -1,11 +1,14 @@
 // Package experiment runs a chaos experiment of a workshop stack and judges
-// the hypothesis: from a steady state, the app keeps serving while FIS
-// injects the fault, and no stop condition fires.
+// the hypothesis: from the steady state (a yelb-ui pod running, node CPU
+// below 60%), the app keeps serving while FIS injects the fault, and no
+// stop condition fires.
 package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/fis"
 	fistypes "github.com/aws/aws-sdk-go-v2/service/fis/types"
 )
@@ -34,52 +38,81 @@ type LoadBalancers interface {
 	DescribeLoadBalancers(ctx context.Context, in *elbv2.DescribeLoadBalancersInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancersOutput, error)
 }
 
-// Prober asks the app one question; nil means it answered.
+// Prober asks the app one question; nil means it answered 2xx.
 type Prober interface {
 	Probe(ctx context.Context, url string) error
 }
 
-// Deps are the run's collaborators; tests give fakes.
-type Deps struct {
+// Clients are the AWS clients of one region.
+type Clients struct {
 	Experiments   Experiments
 	Alarms        Alarms
 	LoadBalancers LoadBalancers
-	Prober        Prober
-	Sleep         func(context.Context, time.Duration) error
-	Now           func() time.Time
 }
 
-// Options steer one run.
+// Deps are a run's collaborators; tests give fakes.
+type Deps struct {
+	Outputs Outputs
+	// Connect builds the clients lazily: only the stack outputs know the region.
+	Connect func(ctx context.Context, region string) (Clients, error)
+	Prober  Prober
+	Sleep   func(ctx context.Context, d time.Duration) error
+	Now     func() time.Time
+}
+
+// Options steer one run; ParseFlags fills them from the command line.
 type Options struct {
 	Stack           string
 	Template        string
 	Timeout         time.Duration
 	Poll            time.Duration
 	MinAvailability float64
+	Cwd             string
 }
 
-// ProbePath crosses ui -> app server -> database: the page alone would
+// ProbePath crosses ui -> app server -> database: the UI page alone would
 // answer while the backend is broken.
 const ProbePath = "api/getvotes"
 
+// maxReadFailures is how many GetExperiment errors in a row a run tolerates:
+// one throttled call should not abandon a watch.
+const maxReadFailures = 3
+
+// SetupError is a problem with the stack outputs or the --template: nothing
+// was asked of AWS yet.
+type SetupError struct{ Err error }
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
 // Verdict is the hypothesis chart's observed column, and the judgement.
 type Verdict struct {
-	Template       string
-	AppURL         string
-	SteadyBefore   string // "" when steady
-	Started        bool
-	StartError     string
-	FinalState     string
-	FinalReason    string
-	TimedOut       bool
+	Stack, Template, TemplateID string
+	AppURL                      string
+	Timeout                     time.Duration
+	MinAvailability             float64
+
+	Unsteady []string // why the steady state did not hold before; empty when it did
+
+	Started      bool
+	StartError   string
+	ExperimentID string
+	State        string // the last FIS status seen
+	Reason       string // FIS's reason for State
+	TimedOut     bool
+	StopError    string // StopExperiment failed after the timeout
+
 	Probes         int
 	ProbeFailures  int
-	LongestOutage  int // consecutive failed probes
+	LongestFailure int // longest streak of failed probes
 	AlarmsInAlarm  []string
-	SteadyAlarmHit bool
-	Anomalies      []string
-	Pass           bool
-	Reasons        []string
+	AlarmErrors    int // polls whose DescribeAlarms failed
+	// SteadyAlwaysOK: the steady-state alarm was OK at every poll.
+	SteadyAlwaysOK bool
+
+	Anomalies []string
+	Reasons   []string // why it failed; empty on a pass
+	Pass      bool
 }
 
 // Availability is the share of probes the app answered.
@@ -90,107 +123,165 @@ func (v Verdict) Availability() float64 {
 	return float64(v.Probes-v.ProbeFailures) / float64(v.Probes)
 }
 
+// Anomaly names, as printed.
+const (
+	AnomalyMetricsGap    = "metrics healthy but app failing"
+	AnomalyStopCondition = "stop condition hit"
+	AnomalyFailed        = "experiment failed"
+)
+
 var terminal = map[fistypes.ExperimentStatus]bool{
-	fistypes.ExperimentStatusCompleted: true, fistypes.ExperimentStatusStopped: true,
-	fistypes.ExperimentStatusFailed: true, fistypes.ExperimentStatusCancelled: true,
+	fistypes.ExperimentStatusCompleted: true,
+	fistypes.ExperimentStatusStopped:   true,
+	fistypes.ExperimentStatusFailed:    true,
+	fistypes.ExperimentStatusCancelled: true,
 }
 
-// Run checks the steady state, runs the experiment, watches it and judges.
-// An error means the run could not be judged at all.
-func Run(ctx context.Context, d Deps, t Target, o Options) (Verdict, error) {
-	v := Verdict{Template: o.Template}
-	lbs, err := d.LoadBalancers.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{t.LoadBalancerName}})
-	if err != nil || len(lbs.LoadBalancers) == 0 || aws.ToString(lbs.LoadBalancers[0].DNSName) == "" {
-		return v, fmt.Errorf("the app's load balancer %s was not found (deploy stage 1 of the app first): %v", t.LoadBalancerName, err)
+// Run reads the stack, checks the steady state, runs the experiment, watches
+// it and judges. An error means there is nothing to judge; a *SetupError
+// means the outputs or the template were wrong.
+func Run(ctx context.Context, d Deps, o Options) (Verdict, error) {
+	v := Verdict{Stack: o.Stack, Template: o.Template, Timeout: o.Timeout, MinAvailability: o.MinAvailability}
+	outputs, err := d.Outputs.Read(ctx, o.Stack)
+	if err != nil {
+		return v, &SetupError{err}
 	}
-	v.AppURL = "http://" + aws.ToString(lbs.LoadBalancers[0].DNSName) + "/"
+	t, err := ParseTarget(outputs, o.Template)
+	if err != nil {
+		return v, &SetupError{err}
+	}
+	v.TemplateID = t.TemplateID
+	c, err := d.Connect(ctx, t.Region)
+	if err != nil {
+		return v, fmt.Errorf("connecting to AWS in %s: %w", t.Region, err)
+	}
+	if v.AppURL, err = appURL(ctx, c.LoadBalancers, t.LoadBalancerName); err != nil {
+		return v, err
+	}
+	probeURL := v.AppURL + ProbePath
 
-	states, err := alarmStates(ctx, d.Alarms, t)
+	states, err := alarmStates(ctx, c.Alarms, t)
 	if err != nil {
 		return v, err
 	}
-	var unsteady []string
 	for _, role := range AlarmRoles {
 		if s := states[t.Alarms[role]]; s != cwtypes.StateValueOk {
-			unsteady = append(unsteady, fmt.Sprintf("alarm %s is %s", t.Alarms[role], orUnknown(s)))
+			v.Unsteady = append(v.Unsteady, fmt.Sprintf("alarm %s is %s", t.Alarms[role], orNotFound(s)))
 		}
 	}
-	if err := d.Prober.Probe(ctx, v.AppURL+ProbePath); err != nil {
-		unsteady = append(unsteady, fmt.Sprintf("the app does not answer %s: %v", v.AppURL+ProbePath, err))
+	if err := d.Prober.Probe(ctx, probeURL); err != nil {
+		v.Unsteady = append(v.Unsteady, fmt.Sprintf("%s: %v", probeURL, err))
 	}
-	if len(unsteady) > 0 {
-		v.SteadyBefore = strings.Join(unsteady, "; ")
-		return judge(v, o), nil
+	if len(v.Unsteady) > 0 {
+		return judge(v), nil
 	}
 
-	started, err := d.Experiments.StartExperiment(ctx, &fis.StartExperimentInput{
+	started, err := c.Experiments.StartExperiment(ctx, &fis.StartExperimentInput{
 		ExperimentTemplateId: aws.String(t.TemplateID),
-		ClientToken:          aws.String(fmt.Sprintf("%s-%d", o.Stack, d.Now().UnixNano())),
+		ClientToken:          aws.String(clientToken(o.Stack, d.Now())),
 		Tags:                 map[string]string{"workshop-run": o.Stack},
 	})
-	if err != nil || started.Experiment == nil {
-		v.StartError = fmt.Sprint(err)
-		return judge(v, o), nil
+	if err == nil && (started == nil || started.Experiment == nil || started.Experiment.Id == nil) {
+		err = errors.New("FIS returned no experiment")
+	}
+	if err != nil {
+		v.StartError = fmt.Errorf("starting experiment from template %s: %w", t.TemplateID, err).Error()
+		return judge(v), nil
 	}
 	v.Started = true
-	id := started.Experiment.Id
+	v.ExperimentID = aws.ToString(started.Experiment.Id)
+	if st := started.Experiment.State; st != nil {
+		v.State, v.Reason = string(st.Status), aws.ToString(st.Reason)
+	}
+	if err := watch(ctx, d, c, t, o, &v, probeURL); err != nil {
+		return v, err
+	}
+	return judge(v), nil
+}
 
-	steadyAlarm := t.Alarms["steadyState"]
-	inAlarm := map[string]bool{}
-	outage := 0
+// watch polls until the experiment ends or the timeout passes.
+func watch(ctx context.Context, d Deps, c Clients, t Target, o Options, v *Verdict, probeURL string) error {
+	id := aws.String(v.ExperimentID)
+	stop := func() error {
+		// Even when the run was interrupted: never leave the fault running unattended.
+		_, err := c.Experiments.StopExperiment(context.WithoutCancel(ctx), &fis.StopExperimentInput{Id: id})
+		return err
+	}
+	steady := t.Alarms[SteadyStateRole]
+	seen := map[string]bool{}
+	v.SteadyAlwaysOK = true
+	streak, readFailures := 0, 0
 	deadline := d.Now().Add(o.Timeout)
 	for {
-		exp, err := d.Experiments.GetExperiment(ctx, &fis.GetExperimentInput{Id: id})
-		if err != nil {
-			return v, fmt.Errorf("reading experiment %s: %w", aws.ToString(id), err)
+		exp, err := c.Experiments.GetExperiment(ctx, &fis.GetExperimentInput{Id: id})
+		switch {
+		case err != nil:
+			readFailures++
+			if readFailures >= maxReadFailures {
+				return fmt.Errorf("reading experiment %s: %w (%s)", v.ExperimentID, err, stopped(stop()))
+			}
+		case exp.Experiment != nil && exp.Experiment.State != nil:
+			readFailures = 0
+			v.State, v.Reason = string(exp.Experiment.State.Status), aws.ToString(exp.Experiment.State.Reason)
 		}
-		if st := exp.Experiment.State; st != nil {
-			v.FinalState, v.FinalReason = string(st.Status), aws.ToString(st.Reason)
-		}
-		if states, err := alarmStates(ctx, d.Alarms, t); err == nil {
+
+		if states, err := alarmStates(ctx, c.Alarms, t); err != nil {
+			v.AlarmErrors++
+		} else {
+			if states[steady] != cwtypes.StateValueOk {
+				v.SteadyAlwaysOK = false
+			}
 			for _, role := range AlarmRoles {
 				name := t.Alarms[role]
-				if states[name] == cwtypes.StateValueAlarm && !inAlarm[name] {
-					inAlarm[name] = true
+				if states[name] == cwtypes.StateValueAlarm && !seen[name] {
+					seen[name] = true
 					v.AlarmsInAlarm = append(v.AlarmsInAlarm, name)
-					if name == steadyAlarm {
-						v.SteadyAlarmHit = true
-					}
 				}
 			}
 		}
+
 		v.Probes++
-		if err := d.Prober.Probe(ctx, v.AppURL+ProbePath); err != nil {
+		if err := d.Prober.Probe(ctx, probeURL); err != nil {
 			v.ProbeFailures++
-			outage++
-			v.LongestOutage = max(v.LongestOutage, outage)
+			streak++
+			v.LongestFailure = max(v.LongestFailure, streak)
 		} else {
-			outage = 0
+			streak = 0
 		}
-		if terminal[fistypes.ExperimentStatus(v.FinalState)] {
-			break
+
+		if terminal[fistypes.ExperimentStatus(v.State)] {
+			return nil
 		}
 		if !d.Now().Before(deadline) {
 			v.TimedOut = true
-			if _, err := d.Experiments.StopExperiment(ctx, &fis.StopExperimentInput{Id: id}); err != nil {
-				return v, fmt.Errorf("stopping experiment %s after the timeout: %w", aws.ToString(id), err)
+			if err := stop(); err != nil {
+				v.StopError = fmt.Errorf("stopping experiment %s: %w", v.ExperimentID, err).Error()
 			}
-			break
+			return nil
 		}
 		if err := d.Sleep(ctx, o.Poll); err != nil {
-			// Interrupted: do not leave the fault running unattended.
-			_, _ = d.Experiments.StopExperiment(context.WithoutCancel(ctx), &fis.StopExperimentInput{Id: id})
-			return v, fmt.Errorf("watching experiment %s: %w (the experiment was stopped)", aws.ToString(id), err)
+			return fmt.Errorf("watching experiment %s: %w (%s)", v.ExperimentID, err, stopped(stop()))
 		}
 	}
-	return judge(v, o), nil
 }
 
-func orUnknown(s cwtypes.StateValue) string {
-	if s == "" {
-		return "not found"
+func stopped(err error) string {
+	if err != nil {
+		return fmt.Sprintf("stopping it failed too: %v; stop it in the FIS console", err)
 	}
-	return string(s)
+	return "the experiment was stopped"
+}
+
+func appURL(ctx context.Context, lbs LoadBalancers, name string) (string, error) {
+	out, err := lbs.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{name}})
+	var notFound *elbtypes.LoadBalancerNotFoundException
+	if errors.As(err, &notFound) || err == nil && (len(out.LoadBalancers) == 0 || aws.ToString(out.LoadBalancers[0].DNSName) == "") {
+		return "", fmt.Errorf("the app's load balancer %s does not exist yet: deploy stage 1 first", name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("describing load balancer %s: %w", name, err)
+	}
+	return "http://" + aws.ToString(out.LoadBalancers[0].DNSName) + "/", nil
 }
 
 func alarmStates(ctx context.Context, a Alarms, t Target) (map[string]cwtypes.StateValue, error) {
@@ -200,10 +291,11 @@ func alarmStates(ctx context.Context, a Alarms, t Target) (map[string]cwtypes.St
 	}
 	out, err := a.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{
 		AlarmNames: names,
+		// Without CompositeAlarm the steady-state alarm would look missing.
 		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading alarms %v: %w", names, err)
+		return nil, fmt.Errorf("describing alarms %s: %w", strings.Join(names, ", "), err)
 	}
 	states := map[string]cwtypes.StateValue{}
 	for _, m := range out.MetricAlarms {
@@ -215,35 +307,88 @@ func alarmStates(ctx context.Context, a Alarms, t Target) (map[string]cwtypes.St
 	return states, nil
 }
 
+func orNotFound(s cwtypes.StateValue) string {
+	if s == "" {
+		return "not found"
+	}
+	return string(s)
+}
+
+var tokenUnsafe = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+
+// clientToken is unique per run, so a retried StartExperiment call does not
+// start a second experiment; FIS caps it at 64 characters.
+func clientToken(stack string, now time.Time) string {
+	suffix := fmt.Sprintf("-%d", now.UnixNano())
+	prefix := tokenUnsafe.ReplaceAllString(stack, "-")
+	if len(prefix)+len(suffix) > 64 {
+		prefix = prefix[:64-len(suffix)]
+	}
+	return prefix + suffix
+}
+
 // judge compares observed with expected.
-func judge(v Verdict, o Options) Verdict {
+func judge(v Verdict) Verdict {
+	v.Anomalies, v.Reasons = nil, nil
 	fail := func(format string, args ...any) { v.Reasons = append(v.Reasons, fmt.Sprintf(format, args...)) }
 	switch {
-	case v.SteadyBefore != "":
-		fail("not in the steady state before the experiment: %s", v.SteadyBefore)
+	case len(v.Unsteady) > 0:
+		fail("steady state did not hold before the experiment (%s); nothing was started", strings.Join(v.Unsteady, "; "))
 	case !v.Started:
-		v.Anomalies = append(v.Anomalies, "experiment failed to start")
 		fail("experiment failed to start: %s", v.StartError)
 	default:
-		stopped := v.FinalState == string(fistypes.ExperimentStatusStopped) && strings.Contains(strings.ToLower(v.FinalReason), "stop condition")
-		if stopped || len(v.AlarmsInAlarm) > 0 {
-			v.Anomalies = append(v.Anomalies, "stop condition hit")
-			fail("the steady state broke (alarms %s)", strings.Join(v.AlarmsInAlarm, ", "))
+		state := fistypes.ExperimentStatus(v.State)
+		byStopCondition := state == fistypes.ExperimentStatusStopped && strings.Contains(strings.ToLower(v.Reason), "stop condition")
+		if byStopCondition || len(v.AlarmsInAlarm) > 0 {
+			v.Anomalies = append(v.Anomalies, AnomalyStopCondition)
+			fail("stop condition hit (%s)", stopDetail(v))
 		}
-		if v.FinalState == string(fistypes.ExperimentStatusFailed) {
-			v.Anomalies = append(v.Anomalies, "experiment failed: "+v.FinalReason)
-			fail("the experiment failed: %s", v.FinalReason)
+		if state == fistypes.ExperimentStatusFailed {
+			v.Anomalies = append(v.Anomalies, AnomalyFailed+": "+orNone(v.Reason))
+			fail("experiment failed: %s", orNone(v.Reason))
+		}
+		if (state == fistypes.ExperimentStatusStopped && !byStopCondition) || state == fistypes.ExperimentStatusCancelled {
+			fail("experiment ended %s (%s) before completing", state, orNone(v.Reason))
 		}
 		if v.TimedOut {
-			fail("the experiment did not finish within %s and was stopped", o.Timeout)
+			if v.StopError != "" {
+				fail("experiment still %s after --timeout %s and %s: stop it in the FIS console", v.State, v.Timeout, v.StopError)
+			} else {
+				fail("experiment still %s after --timeout %s; it was stopped", v.State, v.Timeout)
+			}
 		}
-		if v.ProbeFailures > 0 && !v.SteadyAlarmHit {
-			v.Anomalies = append(v.Anomalies, "metrics healthy but app failing")
-		}
-		if v.Availability() < o.MinAvailability {
-			fail("the app answered %.0f%% of probes, below %.0f%%", 100*v.Availability(), 100*o.MinAvailability)
+		if v.Availability() < v.MinAvailability {
+			// The workshop's monitoring gap: users saw errors, the steady state did not.
+			gap := ""
+			if v.SteadyAlwaysOK && v.AlarmErrors == 0 {
+				v.Anomalies = append(v.Anomalies, AnomalyMetricsGap)
+				gap = " while the steady-state alarm stayed OK: " + AnomalyMetricsGap
+			}
+			fail("app answered %s of probes, below --min-availability %s%s", percent(v.Availability()), percent(v.MinAvailability), gap)
 		}
 	}
 	v.Pass = len(v.Reasons) == 0
 	return v
+}
+
+func stopDetail(v Verdict) string {
+	var parts []string
+	if len(v.AlarmsInAlarm) > 0 {
+		parts = append(parts, "in ALARM: "+strings.Join(v.AlarmsInAlarm, ", "))
+	}
+	if fistypes.ExperimentStatus(v.State) == fistypes.ExperimentStatusStopped && v.Reason != "" {
+		parts = append(parts, "FIS: "+v.Reason)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no reason given"
+	}
+	return s
+}
+
+func percent(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", 100*f), "0"), ".") + "%"
 }
