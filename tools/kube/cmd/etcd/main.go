@@ -1,0 +1,11 @@
+// Command etcd is upstream's etcd server, built from the module proxy so the
+// test harness needs no system package.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
