@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -82,21 +80,10 @@ func strictDecode(o Object, into any) error {
 	return nil
 }
 
-// crdSchemas are the upstream CRDs: App Mesh and the Lattice controller
-// from ../shared/crds, Gateway API from its Go module.
+// crdSchemas are the upstream CRDs vendored in internal/crds.
 func crdSchemas(t *testing.T) schemacheck.Registry {
 	t.Helper()
-	paths := []string{
-		"../../../shared/crds/appmesh-controller-1.13.3-crds.yaml",
-		"../../../shared/crds/aws-gateway-controller-v2.1.3-crds.yaml",
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
-	if err != nil {
-		t.Fatalf("locating the gateway-api module: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
-	paths = append(paths, filepath.Join(dir, "gateway.networking.k8s.io_gateways.yaml"), filepath.Join(dir, "gateway.networking.k8s.io_httproutes.yaml"))
-	r, err := schemacheck.Load(paths...)
+	r, err := schemacheck.Vendored()
 	if err != nil {
 		t.Fatal(err)
 	}
