@@ -25,9 +25,9 @@ const (
 // step is what the fakes answer at one observation. Step 0 is the steady
 // state check before the start; step i (i >= 1) is the i-th poll.
 type step struct {
-	status fistypes.ExperimentStatus
-	reason string
-	alarms map[string]cwtypes.StateValue // by alarm name; missing means OK
+	status   fistypes.ExperimentStatus
+	reason   string
+	alarms   map[string]cwtypes.StateValue // by alarm name; missing means OK
 	appErr   error
 	getErr   error
 	alarmErr error
