@@ -76,7 +76,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Provider:            plat.Provider,
 		PlatformClusterName: name,
 		Nodes:               plat.NodeGroup,
-		Storage:             platAddOns.Workloads,
+		Storage:             platAddOns.Resources,
 		RoleBindings:        roles,
 		AccountID:           pulumi.String(accountID),
 		ManagedRoleArn:      ci.ManagedRoleArn,
@@ -86,7 +86,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		AppKubeconfigJSON:   app.KubeconfigJson,
 		AppAccess:           eksAccount,
 		Ingress:             cfg.SpinnakerIngress,
-		IngressController:   platAddOns.Workloads,
+		IngressController:   platAddOns.Resources,
 		YelbNamespace:       cfg.Prefix,
 		Tags:                tags,
 	}, withAWS)

@@ -90,7 +90,7 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	}
 
 	appFlags := cfg.AddOns
-	traffic := addons.TrafficArgs{AccountID: pulumi.String(identity.AccountId), AppNamespace: cfg.Prefix}
+	traffic := addons.TrafficArgs{AccountID: identity.AccountId, AppNamespace: cfg.Prefix}
 	if cfg.Yelb.Enabled {
 		appFlags.GatewayAPIController = cfg.Yelb.Backend == yelb.BackendLattice
 		appFlags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
@@ -125,7 +125,8 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 			Images:              images,
 			Region:              cfg.Region,
 			Provider:            app.Provider,
-			Controllers:         appAddOns.Workloads,
+			Controllers:         appAddOns.Resources,
+			EnvoyRoleArn:        appAddOns.EnvoyRoleArn,
 			VpcId:               appNet.VpcId,
 			VpcCidr:             cfg.AppVpcCidr.String(),
 			NodeSecurityGroupId: app.ClusterSecurityGroupId,
@@ -246,6 +247,7 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		KubernetesVersion: cfg.KubernetesVersion,
 		Region:            cfg.Region,
 		VpcId:             net.VpcId,
+		OIDC:              addons.OIDCProvider{Arn: c.OidcProviderArn, Url: c.OidcProviderUrl},
 		Provider:          c.Provider,
 		Nodes:             c.NodeGroup,
 		Flags:             flags,

@@ -95,7 +95,7 @@ func TestLatticeBackend(t *testing.T) {
 		t.Errorf("controller chart %s %s in %s", chart.String("chart"), chart.String("version"), chart.String("namespace"))
 	}
 	values, _ := chart.Input("values").(map[string]any)
-	if values["clusterName"] != "hello-dev-app" || values["awsAccountId"] != "123456789012" || values["installExternalDNSCRD"] != true {
+	if values["clusterName"] != "hello-dev-app" || values["awsAccountId"] != "123456789012" || values["installExternalDNSCRD"] != false {
 		t.Errorf("controller values %v", values)
 	}
 	assoc := mustFind(t, cloud, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "hello-dev-app-lattice")
@@ -152,9 +152,29 @@ func TestAppMeshBackend(t *testing.T) {
 	if chart.String("version") != "1.13.3" || tracing["enabled"] != true || tracing["provider"] != "x-ray" {
 		t.Errorf("appmesh-controller %s with tracing %v", chart.String("version"), tracing)
 	}
-	envoy := mustFind(t, cloud, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "hello-dev-app-envoy")
-	if envoy.String("namespace") != "hello-dev" || envoy.String("serviceAccount") != addons.WorkloadServiceAccount {
-		t.Errorf("Envoy identity for %s/%s", envoy.String("namespace"), envoy.String("serviceAccount"))
+	// Envoy reads IRSA credentials, not Pod Identity's
+	// (aws/aws-app-mesh-roadmap#493): the app's service account names the
+	// role whose trust admits it.
+	envoy := mustFind(t, cloud, "aws:iam/role:Role", "hello-dev-app-envoy")
+	if !strings.Contains(envoy.String("assumeRolePolicy"), `"system:serviceaccount:hello-dev:`+addons.WorkloadServiceAccount+`"`) {
+		t.Errorf("the Envoy role does not trust hello-dev/%s: %s", addons.WorkloadServiceAccount, envoy.String("assumeRolePolicy"))
+	}
+	// Spinnaker delivers the service account, in the first stage file.
+	stage1 := mustFind(t, cloud, "aws:s3/bucketObjectv2:BucketObjectv2", "hello-dev-yelb-1.app-v1").String("content")
+	objs, err := yelb.Objects(stage1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	annotated := false
+	for _, o := range objs {
+		if o.Kind() == "ServiceAccount" && o.Name() == addons.WorkloadServiceAccount {
+			metadata, _ := o["metadata"].(map[string]any)
+			annotations, _ := metadata["annotations"].(map[string]any)
+			annotated = annotations["eks.amazonaws.com/role-arn"] == envoy.Output("arn")
+		}
+	}
+	if !annotated {
+		t.Errorf("service account %s does not name the Envoy role %v", addons.WorkloadServiceAccount, envoy.Output("arn"))
 	}
 	group := mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb")
 	if !strings.Contains(group.String("yaml"), "kind: Mesh") || !strings.Contains(group.String("yaml"), "awsName: hello-dev-yelb-mesh") {

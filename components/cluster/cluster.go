@@ -48,7 +48,6 @@ type Cluster struct {
 	ClusterSecurityGroupId pulumi.StringOutput
 	NodeGroupName          pulumi.StringOutput
 	NodeGroupArn           pulumi.StringOutput
-	NodeRoleArn            pulumi.StringOutput
 
 	// NodeGroup is what workloads wait for: without nodes no pod gets ready.
 	NodeGroup *awseks.NodeGroup
@@ -129,7 +128,6 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	c.NodeGroup = nodes.group
 	c.NodeGroupName = nodes.group.NodeGroupName
 	c.NodeGroupArn = nodes.group.Arn
-	c.NodeRoleArn = nodes.roleArn
 
 	c.Provider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
 		Kubeconfig: c.KubeconfigJson,

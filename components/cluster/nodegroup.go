@@ -33,8 +33,7 @@ var NodePolicies = []string{
 }
 
 type nodeGroup struct {
-	group   *awseks.NodeGroup
-	roleArn pulumi.StringOutput
+	group *awseks.NodeGroup
 }
 
 func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOutput, args ClusterArgs, parent pulumi.ResourceOption) (*nodeGroup, error) {
@@ -106,7 +105,7 @@ func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOut
 	if err != nil {
 		return nil, fmt.Errorf("node group: creating %s: %w", ng.Name, err)
 	}
-	return &nodeGroup{group: group, roleArn: role.Arn}, nil
+	return &nodeGroup{group: group}, nil
 }
 
 // AutoscalerDiscoveryTags are the tags cluster-autoscaler's auto-discovery

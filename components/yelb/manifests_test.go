@@ -28,7 +28,7 @@ func testValues(backend, delivery string) Values {
 		StorageClass:     "yelb-gp3",
 		ALBTags:          "workshop=hello-dev,managed-by=pulumi",
 		LoadBalancerName: "hello-dev-ui",
-		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: "hello-dev-yelb-mesh"},
+		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: "hello-dev-yelb-mesh", EnvoyRoleArn: "arn:aws:iam::123456789012:role/hello-dev-app-envoy"},
 		Lattice:          LatticeValues{GatewayName: "hello-dev-yelb", RouteName: "appserver", AppServerHost: "appserver.yelb.hello-dev.internal"},
 	}
 	if delivery == DeliverySpinnaker {

@@ -81,6 +81,9 @@ type MeshValues struct {
 	// Name is the Kubernetes name; AWSName the account-wide App Mesh name.
 	Name    string
 	AWSName string
+	// EnvoyRoleArn goes on the pods' service account: Envoy reads IRSA
+	// credentials, not Pod Identity's (aws-app-mesh-roadmap#493).
+	EnvoyRoleArn string
 }
 
 // LatticeValues name the VPC Lattice objects.
@@ -110,8 +113,8 @@ func (v Values) validate() error {
 		return fmt.Errorf("yelb: storage class is empty")
 	case v.LoadBalancerName == "" || len(v.LoadBalancerName) > 32:
 		return fmt.Errorf("yelb: load balancer name %q must be 1-32 characters", v.LoadBalancerName)
-	case v.Backend == BackendAppMesh && v.Mesh.Name == "":
-		return fmt.Errorf("yelb: App Mesh backend without a mesh name")
+	case v.Backend == BackendAppMesh && (v.Mesh.Name == "" || v.Mesh.EnvoyRoleArn == ""):
+		return fmt.Errorf("yelb: App Mesh backend needs a mesh name and the Envoy role, got %+v", v.Mesh)
 	case v.Backend == BackendLattice && (v.Lattice.GatewayName == "" || v.Lattice.RouteName == "" || v.Lattice.AppServerHost == ""):
 		return fmt.Errorf("yelb: Lattice backend needs gateway, route and host names, got %+v", v.Lattice)
 	}

@@ -36,6 +36,9 @@ type AppArgs struct {
 	NodeSecurityGroupId pulumi.StringInput
 	ServiceDomain       string
 
+	// App Mesh only: the role the Envoy sidecars assume through IRSA.
+	EnvoyRoleArn string
+
 	// Spinnaker only: where the pipelines read the manifests.
 	ArtifactBucket pulumi.StringInput
 
@@ -72,7 +75,7 @@ func ValuesFor(args AppArgs, delivery string) Values {
 		StorageClass:     StorageClassName,
 		ALBTags:          albTags(args.Tags),
 		LoadBalancerName: args.Prefix + "-ui",
-		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: args.Prefix + "-yelb-mesh"},
+		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: args.Prefix + "-yelb-mesh", EnvoyRoleArn: args.EnvoyRoleArn},
 		Lattice: LatticeValues{
 			GatewayName:   args.Prefix + "-yelb",
 			RouteName:     "appserver",
