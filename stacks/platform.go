@@ -10,10 +10,16 @@ import (
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/delivery"
 	"github.com/workshop/spinnaker-modernization/components/spinnaker"
+	"github.com/workshop/spinnaker-modernization/components/yelb"
 )
 
 // SpinnakerNamespace is where Spinnaker runs on the platform cluster.
 const SpinnakerNamespace = "spinnaker"
+
+// SpinnakerLoadBalancerName names Spinnaker's optional ALB: "cd" keeps a
+// 28-character prefix within ALB's 32 characters, and apart from the app's
+// "<prefix>-ui".
+func SpinnakerLoadBalancerName(prefix string) string { return prefix + "-cd" }
 
 // platform builds the delivery platform: its own VPC and cluster, the CI
 // resources, and Spinnaker with the accounts halconfig.sh used to register.
@@ -58,6 +64,9 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 	if err != nil {
 		return nil, err
 	}
+	if err := roles.ReadArtifacts(ctx, ci.ArtifactBucketArn); err != nil {
+		return nil, err
+	}
 	// Spinnaker's "eks" account deploys namespaces and cluster-wide custom
 	// resources (mesh, gateway), which namespaced access policies cannot.
 	eksAccount, err := cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
@@ -85,7 +94,9 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		AppClusterName:      cfg.Prefix + "-app",
 		AppKubeconfigJSON:   app.KubeconfigJson,
 		AppAccess:           eksAccount,
+		StageFiles:          yelb.StageFiles,
 		Ingress:             cfg.SpinnakerIngress,
+		IngressName:         SpinnakerLoadBalancerName(cfg.Prefix),
 		IngressController:   platAddOns.Workloads,
 		YelbNamespace:       cfg.Prefix,
 		Tags:                tags,
