@@ -22,8 +22,7 @@ const MySQLDataDir = "mysql"
 // mysql runs MySQL as a one-replica StatefulSet on an encrypted gp3 volume.
 // In-cluster rather than Aurora: an attendee stack comes up minutes sooner,
 // costs less and tears down with its cluster, and Spinnaker's pipelines and
-// applications are also saved as code, so losing the volume loses nothing
-// that a `pulumi up` does not restore.
+// application are code, which the seeding Job saves again.
 func (in *installer) mysql(password pulumi.StringOutput) (pulumi.Resource, error) {
 	sc, err := in.storageClass()
 	if err != nil {
