@@ -85,7 +85,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Provider:            plat.Provider,
 		PlatformClusterName: name,
 		Nodes:               plat.NodeGroup,
-		Storage:             platAddOns.Workloads,
+		AddOns:              platAddOns.Workloads,
 		RoleBindings:        roles,
 		AccountID:           pulumi.String(accountID),
 		ManagedRoleArn:      ci.ManagedRoleArn,

@@ -116,7 +116,7 @@ func (in *installer) seedPipelines(adminPassword pulumi.StringOutput, services [
 				Spec:     in.seedPod(data, seeder, login),
 			},
 		},
-	}, append(in.k8s(append([]pulumi.Resource{in.args.Nodes}, services...)...),
+	}, append(in.k8s(in.podDeps(services...)...),
 		pulumi.DeleteBeforeReplace(true),
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: minutes(SeedPulumiDeadline), Update: minutes(SeedPulumiDeadline)}))...)
 	if err != nil {

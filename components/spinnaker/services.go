@@ -86,7 +86,7 @@ func (in *installer) service(svc string, cfg *config, mysql, redis pulumi.Resour
 
 // serviceDeps are what a service's pods need before they start.
 func (in *installer) serviceDeps(svc string, cfg *config, mysql, redis pulumi.Resource) []pulumi.Resource {
-	deps := []pulumi.Resource{cfg.configMap, cfg.secret, redis, in.args.Nodes}
+	deps := in.podDeps(cfg.configMap, cfg.secret, redis)
 	if slices.Contains(settings.SQLServices(), svc) {
 		deps = append(deps, mysql)
 	}

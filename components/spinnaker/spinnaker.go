@@ -45,8 +45,9 @@ type SpinnakerArgs struct {
 	PlatformClusterName string
 	// Nodes must exist before pods can start.
 	Nodes pulumi.Resource
-	// Storage provisions the MySQL volume (the EBS CSI driver).
-	Storage []pulumi.Resource
+	// AddOns are the platform cluster's add-ons every pod needs first:
+	// CoreDNS, the Pod Identity agent, the EBS CSI driver for MySQL's volume.
+	AddOns []pulumi.Resource
 	// AppAccess is clouddriver's access entry on the app cluster.
 	AppAccess pulumi.Resource
 	// RoleBindings are the Pod Identity associations and policies the
@@ -181,6 +182,11 @@ type installer struct {
 }
 
 func (in *installer) child(part string) string { return in.name + "-" + part }
+
+// podDeps are what any pod of the install waits for, and extra.
+func (in *installer) podDeps(extra ...pulumi.Resource) []pulumi.Resource {
+	return append(append([]pulumi.Resource{in.args.Nodes}, in.args.AddOns...), extra...)
+}
 
 // k8s are the options of every Kubernetes object: parented, on the platform
 // cluster, and (once it exists) inside the namespace.

@@ -71,8 +71,11 @@ func buildArgs(t *testing.T, args SpinnakerArgs) *graph {
 func run(args SpinnakerArgs) (*graph, error) {
 	g := &graph{Cloud: mockcloud.New("workshop", "test", "ap-northeast-2"), timeouts: map[string]string{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		var nodes pulumi.CustomResourceState
+		var nodes, addOn pulumi.CustomResourceState
 		if err := ctx.RegisterResource("test:index:Nodes", "nodes", nil, &nodes); err != nil {
+			return err
+		}
+		if err := ctx.RegisterResource("test:index:AddOn", "coredns", nil, &addOn); err != nil {
 			return err
 		}
 		provider, err := kubernetes.NewProvider(ctx, "platform", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
@@ -80,7 +83,7 @@ func run(args SpinnakerArgs) (*graph, error) {
 			return err
 		}
 		args.Provider, args.Nodes = provider, &nodes
-		args.Storage, args.IngressController = []pulumi.Resource{&nodes}, []pulumi.Resource{&nodes}
+		args.AddOns, args.IngressController = []pulumi.Resource{&addOn}, []pulumi.Resource{&nodes}
 		_, err = NewSpinnaker(ctx, "spin", args)
 		return err
 	}, pulumi.WithMocks("workshop", "test", g))
@@ -475,9 +478,29 @@ func TestBadArgumentsFailBeforeAnything(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
-			if n := len(g.Resources()); n > 2 {
+			if n := len(g.Resources()); n > 3 {
 				t.Errorf("%d resources registered before the error", n)
 			}
 		})
+	}
+}
+
+// TestEveryPodWaitsForTheAddOns: a pod started before CoreDNS resolves no
+// Service name, and one started before the Pod Identity agent runs gets no
+// AWS credentials (clouddriver reads its accounts once, at start).
+func TestEveryPodWaitsForTheAddOns(t *testing.T) {
+	g := build(t, "yelbv2")
+	addOn, ok := g.Find("test:index:AddOn", "coredns")
+	if !ok {
+		t.Fatal("no add-on")
+	}
+	for _, typ := range []string{"kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job"} {
+		for _, r := range g.OfType(typ) {
+			t.Run(name(r), func(t *testing.T) {
+				if !slices.Contains(r.Dependencies, addOn.URN) {
+					t.Errorf("%s does not wait for the add-ons", r.URN)
+				}
+			})
+		}
 	}
 }

@@ -59,7 +59,7 @@ func (in *installer) mysql(password pulumi.StringOutput) (pulumi.Resource, error
 				WhenScaled:  pulumi.String("Retain"),
 			},
 		},
-	}, in.k8s(append([]pulumi.Resource{in.args.Nodes}, in.args.Storage...)...)...)
+	}, in.k8s(in.podDeps()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
@@ -162,7 +162,7 @@ func (in *installer) redis() (pulumi.Resource, error) {
 				}}},
 			},
 		},
-	}, in.k8s(in.args.Nodes)...)
+	}, in.k8s(in.podDeps()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
