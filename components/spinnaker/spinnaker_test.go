@@ -341,7 +341,7 @@ func TestSeedJobCanStart(t *testing.T) {
 	if uid, ok := security["runAsUser"].(float64); !ok || uid <= 0 {
 		t.Errorf("runAsNonRoot without a numeric user: %v", security)
 	}
-	if c["image"] != SeedImage || !strings.HasPrefix(SeedImage, "golang:") {
+	if image, _ := c["image"].(string); !strings.HasPrefix(image, "golang:") {
 		t.Errorf("image %v", c["image"])
 	}
 }
@@ -395,9 +395,11 @@ func TestSeedJobWaitsForTheServices(t *testing.T) {
 func TestTunnelCommand(t *testing.T) {
 	cmd := TunnelCommand("hello-dev-platform", "ap-northeast-2", "spinnaker")
 	for _, want := range []string{"--name hello-dev-platform", "port-forward svc/spin-deck 9000:9000", "port-forward svc/spin-gate 8084:8084"} {
-		if !strings.Contains(cmd, want) {
-			t.Errorf("%q lacks %q", cmd, want)
-		}
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(cmd, want) {
+				t.Errorf("%q lacks %q", cmd, want)
+			}
+		})
 	}
 }
 

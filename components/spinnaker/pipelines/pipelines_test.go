@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -72,45 +73,48 @@ func stagesOf(t *testing.T, p Pipeline) []stage {
 
 func TestServiceMeshStages(t *testing.T) {
 	stages := stagesOf(t, ServiceMesh(inputs()))
-	wantTypes := []string{"awsCodeBuild", "deployManifest", "manualJudgment", "deployManifest", "manualJudgment", "deployManifest"}
-	if len(stages) != len(wantTypes) {
+	want := []struct{ typ, manifest string }{
+		{"awsCodeBuild", ""}, {"deployManifest", "1.app-v1.yaml"}, {"manualJudgment", ""},
+		{"deployManifest", "2.app-v2.yaml"}, {"manualJudgment", ""}, {"deployManifest", "3.weighted-route.yaml"},
+	}
+	if len(stages) != len(want) {
 		t.Fatalf("%d stages", len(stages))
 	}
-	manifest := 0
-	for i, s := range stages {
-		if s["type"] != wantTypes[i] {
-			t.Errorf("stage %d is %v, want %s", i, s["type"], wantTypes[i])
-		}
-		if s["refId"] != strings.TrimSpace(string(rune('1'+i))) {
-			t.Errorf("stage %d refId %v", i, s["refId"])
-		}
-		reqs := s["requisiteStageRefIds"].([]any)
-		if (i == 0 && len(reqs) != 0) || (i > 0 && (len(reqs) != 1 || reqs[0] != stages[i-1]["refId"])) {
-			t.Errorf("stage %d requires %v", i, reqs)
-		}
-		switch s["type"] {
-		case "awsCodeBuild":
-			if s["account"] != "platform" || s["projectName"] != "hello-dev-yelbv2" {
-				t.Errorf("build stage %v", s)
+	for i, w := range want {
+		t.Run(fmt.Sprintf("%d %s", i+1, w.typ), func(t *testing.T) {
+			s := stages[i]
+			if s["type"] != w.typ || s["refId"] != fmt.Sprint(i+1) {
+				t.Errorf("stage is %v with refId %v", s["type"], s["refId"])
 			}
-		case "deployManifest":
-			art := s["manifestArtifact"].(map[string]any)
-			want := "s3://hello-dev-artifacts-abc1234/" + []string{"1.app-v1.yaml", "2.app-v2.yaml", "3.weighted-route.yaml"}[manifest]
-			if art["type"] != "s3/object" || art["reference"] != want || art["artifactAccount"] != "platform" {
-				t.Errorf("stage %d artifact %v, want %s", i, art, want)
+			reqs := s["requisiteStageRefIds"].([]any)
+			if (i == 0 && len(reqs) != 0) || (i > 0 && (len(reqs) != 1 || reqs[0] != fmt.Sprint(i))) {
+				t.Errorf("requires %v", reqs)
 			}
-			if s["account"] != "eks" || s["namespaceOverride"] != "hello-dev" || s["source"] != "artifact" || s["cloudProvider"] != "kubernetes" {
-				t.Errorf("stage %d: %v", i, s)
-			}
-			manifest++
-		case "manualJudgment":
-			if s["instructions"] == "" || s["failPipeline"] != true {
-				t.Errorf("stage %d: %v", i, s)
-			}
-		}
+			checkStage(t, s, w.manifest)
+		})
 	}
-	if manifest != 3 {
-		t.Errorf("%d manifests deployed, want 3", manifest)
+}
+
+func checkStage(t *testing.T, s stage, manifest string) {
+	t.Helper()
+	switch s["type"] {
+	case "awsCodeBuild":
+		if s["account"] != "platform" || s["projectName"] != "hello-dev-yelbv2" {
+			t.Errorf("build stage %v", s)
+		}
+	case "deployManifest":
+		art := s["manifestArtifact"].(map[string]any)
+		want := "s3://hello-dev-artifacts-abc1234/" + manifest
+		if art["type"] != "s3/object" || art["reference"] != want || art["artifactAccount"] != "platform" {
+			t.Errorf("artifact %v, want %s", art, want)
+		}
+		if s["account"] != "eks" || s["namespaceOverride"] != "hello-dev" || s["source"] != "artifact" || s["cloudProvider"] != "kubernetes" {
+			t.Errorf("deploy stage %v", s)
+		}
+	case "manualJudgment":
+		if s["instructions"] == "" || s["failPipeline"] != true {
+			t.Errorf("judgment %v", s)
+		}
 	}
 }
 

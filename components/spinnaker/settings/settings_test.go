@@ -282,17 +282,21 @@ func TestSecretsStayOutOfPublicFiles(t *testing.T) {
 	if len(public)+len(secret) != len(s.Files()) {
 		t.Fatalf("%d public + %d secret != %d files", len(public), len(secret), len(s.Files()))
 	}
-	for name, text := range public {
-		for _, v := range []string{"dbSecret1", "adminSecret1", "kind: Config"} {
-			if strings.Contains(text, v) {
-				t.Errorf("public file %s holds %q", name, v)
+	for _, v := range []string{"dbSecret1", "adminSecret1", "kind: Config"} {
+		t.Run(v, func(t *testing.T) {
+			for name, text := range public {
+				if strings.Contains(text, v) {
+					t.Errorf("public file %s holds %q", name, v)
+				}
 			}
-		}
+		})
 	}
 	for _, name := range []string{"clouddriver-local.yml", "gate-local.yml", "front50-local.yml", "orca-local.yml"} {
-		if _, ok := secret[name]; !ok {
-			t.Errorf("%s should be secret", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			if _, ok := secret[name]; !ok {
+				t.Errorf("%s should be secret", name)
+			}
+		})
 	}
 }
 
