@@ -6,7 +6,6 @@ package pipelines
 import (
 	"crypto/sha1"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -199,27 +198,4 @@ func Application(in Inputs) map[string]any {
 			},
 		}},
 	}
-}
-
-var errNoStages = errors.New("pipelines: a pipeline has no stages")
-
-// Check verifies the chaining of a pipeline: unique refIds, each stage
-// requiring only earlier ones.
-func (p Pipeline) Check() error {
-	if len(p.Stages) == 0 {
-		return errNoStages
-	}
-	seen := map[string]bool{}
-	for _, s := range p.Stages {
-		if seen[s.RefID] {
-			return fmt.Errorf("pipelines: %s: refId %s used twice", p.Name, s.RefID)
-		}
-		for _, r := range s.RequisiteStageRefIDs {
-			if !seen[r] {
-				return fmt.Errorf("pipelines: %s: stage %q requires %s, which does not come before it", p.Name, s.Name, r)
-			}
-		}
-		seen[s.RefID] = true
-	}
-	return nil
 }

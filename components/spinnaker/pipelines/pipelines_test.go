@@ -3,6 +3,7 @@ package pipelines
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -177,4 +178,25 @@ func TestApplicationTask(t *testing.T) {
 		job["application"].(map[string]any)["cloudProviders"] != "kubernetes" {
 		t.Errorf("task = %v", app)
 	}
+}
+
+// Check verifies the chaining of a pipeline, as orca runs it: unique
+// refIds, each stage requiring only earlier ones.
+func (p Pipeline) Check() error {
+	if len(p.Stages) == 0 {
+		return errors.New("pipelines: a pipeline has no stages")
+	}
+	seen := map[string]bool{}
+	for _, s := range p.Stages {
+		if seen[s.RefID] {
+			return fmt.Errorf("pipelines: %s: refId %s used twice", p.Name, s.RefID)
+		}
+		for _, r := range s.RequisiteStageRefIDs {
+			if !seen[r] {
+				return fmt.Errorf("pipelines: %s: stage %q requires %s, which does not come before it", p.Name, s.Name, r)
+			}
+		}
+		seen[s.RefID] = true
+	}
+	return nil
 }
