@@ -1,8 +1,12 @@
 package delivery
 
 import (
-	"reflect"
-	"sort"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,7 +15,6 @@ import (
 
 	"github.com/workshop/spinnaker-modernization/components/awsiam"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
-	"github.com/workshop/spinnaker-modernization/manifests"
 )
 
 var principals = []string{"arn:aws:iam::123456789012:role/clouddriver", "arn:aws:iam::123456789012:role/igor"}
@@ -75,10 +78,9 @@ func TestProject(t *testing.T) {
 	if src["type"] != "GITHUB" || src["location"] != "https://github.com/example/yelb" || p.String("sourceVersion") != "main" {
 		t.Errorf("source = %v", src)
 	}
-	if src["buildspec"] != manifests.Read("buildspec.yml") {
-		t.Error("the buildspec sent is not manifests/buildspec.yml")
-	}
-	if env["privilegedMode"] != true || env["image"] != BuildImage {
+	// docker build needs privileged mode; the image is one of CodeBuild's
+	// curated Amazon Linux images (CodeBuild user guide, build-env-ref-available).
+	if img, _ := env["image"].(string); env["privilegedMode"] != true || !regexp.MustCompile(`^aws/codebuild/amazonlinux-x86_64-standard:[0-9.]+$`).MatchString(img) {
 		t.Errorf("environment = %v", env)
 	}
 	vars := map[string]any{}
@@ -86,9 +88,11 @@ func TestProject(t *testing.T) {
 		vars[v.(map[string]any)["name"].(string)] = v.(map[string]any)["value"]
 	}
 	for _, k := range []string{"ARTIFACT_BUCKET", "REPOSITORY_URI", "APP_NAME", "APP_DIR", "AWS_DEFAULT_REGION"} {
-		if vars[k] == nil || vars[k] == "" {
-			t.Errorf("variable %s missing", k)
-		}
+		t.Run(k, func(t *testing.T) {
+			if vars[k] == nil || vars[k] == "" {
+				t.Errorf("variable %s missing", k)
+			}
+		})
 	}
 	if !strings.HasSuffix(vars["REPOSITORY_URI"].(string), "/hello-dev/yelbv2") {
 		t.Errorf("REPOSITORY_URI = %v", vars["REPOSITORY_URI"])
@@ -104,6 +108,17 @@ func TestProject(t *testing.T) {
 	}
 }
 
+// buildspecOf is the buildspec the CodeBuild project is given.
+func buildspecOf(t *testing.T) string {
+	t.Helper()
+	p := one(t, build(t), "aws:codebuild/project:Project")
+	spec, _ := p.Input("source").(map[string]any)["buildspec"].(string)
+	if spec == "" {
+		t.Fatal("the project has no buildspec")
+	}
+	return spec
+}
+
 func TestBuildspec(t *testing.T) {
 	var spec struct {
 		Version any `yaml:"version"`
@@ -111,7 +126,7 @@ func TestBuildspec(t *testing.T) {
 			Commands []string `yaml:"commands"`
 		} `yaml:"phases"`
 	}
-	text := manifests.Read("buildspec.yml")
+	text := buildspecOf(t)
 	if err := yaml.Unmarshal([]byte(text), &spec); err != nil {
 		t.Fatal(err)
 	}
@@ -119,70 +134,195 @@ func TestBuildspec(t *testing.T) {
 		t.Errorf("version %v", spec.Version)
 	}
 	joined := func(phase string) string { return strings.Join(spec.Phases[phase].Commands, "\n") }
-	pre, build, post := joined("pre_build"), joined("build"), joined("post_build")
+	pre, post := joined("pre_build"), joined("post_build")
 	if !strings.Contains(pre, "aws ecr get-login-password") || strings.Contains(text, "ecr get-login ") {
 		t.Errorf("pre_build must log in with get-login-password:\n%s", pre)
 	}
-	if !strings.Contains(pre, "CODEBUILD_RESOLVED_SOURCE_VERSION") {
-		t.Error("the image tag must be the resolved source version")
+	for _, want := range []string{"__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/2.app-v2.yaml`} {
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(post, want) {
+				t.Errorf("post_build lacks %q", want)
+			}
+		})
 	}
-	if !strings.Contains(build, `docker build -t "$REPOSITORY_URI:$IMAGE_TAG"`) {
-		t.Errorf("build:\n%s", build)
+}
+
+// TestEveryBuildPushesATagOfItsOwn runs the buildspec's commands in bash
+// with docker and aws replaced by stand-ins: an immutable repository
+// rejects a tag pushed twice (ECR user guide, image-tag-mutability), and a
+// pipeline run again builds the same commit again, with a new
+// CODEBUILD_BUILD_NUMBER (CodeBuild user guide, build-env-ref-env-vars).
+func TestEveryBuildPushesATagOfItsOwn(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
 	}
-	for _, want := range []string{`docker push "$REPOSITORY_URI:$IMAGE_TAG"`, "__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/2.app-v2.yaml`} {
-		if !strings.Contains(post, want) {
-			t.Errorf("post_build lacks %q", want)
+	script := buildScript(t, buildspecOf(t))
+	dir := t.TempDir()
+	writeStandIns(t, dir)
+	for build := 1; build <= 2; build++ {
+		t.Run(fmt.Sprint("build ", build), func(t *testing.T) {
+			cmd := exec.Command(bash, "-c", script)
+			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(),
+				"PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "STATE="+dir,
+				"CODEBUILD_RESOLVED_SOURCE_VERSION=0123456789abcdef0123456789abcdef01234567",
+				fmt.Sprint("CODEBUILD_BUILD_NUMBER=", build), "CODEBUILD_BUILD_SUCCEEDING=1",
+				"REPOSITORY_URI=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev/yelbv2",
+				"ARTIFACT_BUCKET=artifacts", "APP_DIR=yelb-appserver", "AWS_DEFAULT_REGION=ap-northeast-2")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("build %d failed: %v\n%s", build, err, out)
+			}
+			rendered, err := os.ReadFile(filepath.Join(dir, "bucket", "2.app-v2.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprint("hello-dev/yelbv2:0123456789ab-", build); !strings.Contains(string(rendered), want) {
+				t.Errorf("the v2 manifest does not name %s:\n%s", want, rendered)
+			}
+		})
+	}
+}
+
+// buildScript is the phases' commands in order, as one bash script:
+// buildspec version 0.2 keeps variables from command to command.
+func buildScript(t *testing.T, text string) string {
+	t.Helper()
+	var spec struct {
+		Phases map[string]struct {
+			Commands []string `yaml:"commands"`
+		} `yaml:"phases"`
+	}
+	if err := yaml.Unmarshal([]byte(text), &spec); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, phase := range []string{"install", "pre_build", "build", "post_build"} {
+		lines = append(lines, spec.Phases[phase].Commands...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// writeStandIns puts docker and aws under dir/bin: docker push refuses a
+// tag it has seen, as an immutable repository does; aws s3 cp copies to and
+// from dir/bucket, which holds the v2 template.
+func writeStandIns(t *testing.T, dir string) {
+	t.Helper()
+	files := map[string]string{
+		"bin/docker": `#!/bin/sh
+case "$1" in
+login) cat >/dev/null ;;
+push) if grep -qxF "$2" "$STATE/pushed" 2>/dev/null; then echo "tag invalid: $2 already exists and the repository is immutable" >&2; exit 1; fi
+      echo "$2" >>"$STATE/pushed" ;;
+esac
+`,
+		"bin/aws": `#!/bin/sh
+case "$1 $2" in
+"ecr get-login-password") echo token ;;
+"s3 cp") src="$3" dst="$4"
+  case "$src" in s3://*) src="$STATE/bucket/${src#s3://*/}" ;; esac
+  case "$dst" in s3://*) dst="$STATE/bucket/${dst#s3://*/}" ;; esac
+  mkdir -p "$(dirname "$dst")" && cp "$src" "$dst" ;;
+*) echo "unexpected: aws $*" >&2; exit 1 ;;
+esac
+`,
+		"bucket/templates/2.app-v2.yaml": "image: __APP_V2_IMAGE__\n",
+	}
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
 
-func TestPoliciesAreLeastPrivilege(t *testing.T) {
+// TestManagedRole: the managed role is assumed by clouddriver's and igor's
+// Pod Identity sessions, whose session tags are transitive (EKS user guide,
+// pod-id-abac), so its trust allows sts:TagSession (aws/eks-pod-identity-agent#80);
+// it may run its project's builds (igor's CodeBuild account) and read what
+// the ec2 account caches (clouddriver-aws/.../health/AmazonHealthIndicator.java,
+// provider/config/ProviderHelpers.java); the artifact bucket is read by
+// clouddriver's own role, never through this one
+// (clouddriver-artifacts-s3/.../S3ArtifactAccount.java has no assume-role).
+func TestManagedRole(t *testing.T) {
 	cloud := build(t)
-	var managedTrust, managedPolicy string
+	var trustText string
 	for _, r := range cloud.OfType("aws:iam/role:Role") {
 		if r.String("name") == "hello-dev-spinnaker-managed" {
-			managedTrust = r.String("assumeRolePolicy")
+			trustText = r.String("assumeRolePolicy")
 		}
 	}
-	for _, p := range cloud.OfType("aws:iam/rolePolicy:RolePolicy") {
-		doc, err := awsiam.Parse(p.String("policy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range doc.Statement {
-			for _, a := range s.Action {
-				if (a == "*" || strings.HasSuffix(a, ":*")) && s.Resource[0] == "*" {
-					t.Errorf("%s allows %s on *", p.Name, a)
-				}
-			}
-		}
-		if p.Name == "hello-dev-spinnaker-managed" {
-			managedPolicy = p.String("policy")
-		}
-	}
-	trust, err := awsiam.Parse(managedTrust)
+	trust, err := awsiam.Parse(trustText)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := trust.Statement[0].Principal["AWS"].([]any)
+	st := trust.Statement[0]
+	got := st.Principal["AWS"].([]any)
 	if len(got) != 2 || got[0] != principals[0] || got[1] != principals[1] {
 		t.Errorf("managed role trusts %v", got)
 	}
-	doc, err := awsiam.Parse(managedPolicy)
-	if err != nil {
-		t.Fatal(err)
+	if !slices.Equal(st.Action, []string{"sts:AssumeRole", "sts:TagSession"}) {
+		t.Errorf("trust allows %v", st.Action)
 	}
+	doc := policyOf(t, cloud, "hello-dev-spinnaker-managed")
 	var actions []string
 	for _, s := range doc.Statement {
 		actions = append(actions, s.Action...)
 	}
-	sort.Strings(actions)
-	want := []string{"codebuild:BatchGetBuilds", "codebuild:BatchGetProjects", "codebuild:ListProjects", "codebuild:StartBuild",
-		"codebuild:StopBuild", "eks:DescribeCluster", "s3:GetObject", "s3:ListBucket"}
-	if !reflect.DeepEqual(actions, want) {
-		t.Errorf("managed role may %v", actions)
+	for _, c := range []struct {
+		action string
+		want   bool
+	}{
+		{"codebuild:StartBuild", true}, {"codebuild:BatchGetBuilds", true},
+		{"ec2:Describe*", true}, {"autoscaling:Describe*", true}, {"elasticloadbalancing:Describe*", true},
+		{"iam:ListServerCertificates", true},
+		{"s3:GetObject", false}, {"s3:ListBucket", false},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			if slices.Contains(actions, c.action) != c.want {
+				t.Errorf("managed role may %s: %v, want %v", c.action, !c.want, c.want)
+			}
+		})
 	}
-	if strings.Contains(managedPolicy, "PowerUser") {
-		t.Error("not PowerUser")
+}
+
+func policyOf(t *testing.T, cloud *mockcloud.Cloud, name string) awsiam.Document {
+	t.Helper()
+	p, ok := cloud.Find("aws:iam/rolePolicy:RolePolicy", name)
+	if !ok {
+		t.Fatalf("no policy %s", name)
+	}
+	doc, err := awsiam.Parse(p.String("policy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestNoBroadGrants: no inline policy allows a whole service on every
+// resource, and no AWS managed policy (PowerUserAccess, as the original
+// gave the managed role, or any other) is attached to a role here.
+func TestNoBroadGrants(t *testing.T) {
+	cloud := build(t)
+	for _, p := range cloud.OfType("aws:iam/rolePolicy:RolePolicy") {
+		t.Run(p.Name, func(t *testing.T) {
+			doc, err := awsiam.Parse(p.String("policy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range doc.Statement {
+				for _, a := range s.Action {
+					if (a == "*" || strings.HasSuffix(a, ":*")) && slices.Contains(s.Resource, "*") {
+						t.Errorf("allows %s on *", a)
+					}
+				}
+			}
+		})
+	}
+	for _, a := range cloud.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		t.Errorf("%s attaches %s", a.Name, a.String("policyArn"))
 	}
 }
