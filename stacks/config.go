@@ -329,6 +329,12 @@ func (c *Config) validateYelb(p *parser) {
 	if y.AppServerV2Image != "" && (!pinnedImagePattern.MatchString(y.AppServerV2Image) || strings.HasSuffix(y.AppServerV2Image, ":latest")) {
 		p.fail(key, "appServerV2Image %q must name a pinned tag or digest (repository:tag, not latest)", y.AppServerV2Image)
 	}
+	prefix := c.Name + "-" + c.Stack
+	if y.Backend == yelb.BackendLattice {
+		if err := yelb.ValidateLatticeServiceName(yelb.LatticeServiceName(prefix)); err != nil {
+			p.fail("workshop:name", "%s: the app server's Lattice service is named after \"<name>-<stack>\"", err)
+		}
+	}
 	if !c.AddOns.LoadBalancerController {
 		p.fail("workshop:addons", "awsLoadBalancerController is off, but the yelb app's ingress needs it; turn it on or set workshop:yelb enabled false")
 	}

@@ -129,7 +129,7 @@ func TestBuildspec(t *testing.T) {
 	if !strings.Contains(build, `docker build -t "$REPOSITORY_URI:$IMAGE_TAG"`) {
 		t.Errorf("build:\n%s", build)
 	}
-	for _, want := range []string{`docker push "$REPOSITORY_URI:$IMAGE_TAG"`, "__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/2.app-v2.yaml`} {
+	for _, want := range []string{`docker push "$REPOSITORY_URI:$IMAGE_TAG"`, "__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/templates/`} {
 		if !strings.Contains(post, want) {
 			t.Errorf("post_build lacks %q", want)
 		}

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/workshop/spinnaker-modernization/manifests"
 )
 
 // Inputs are the names the pipelines refer to.
@@ -36,8 +38,8 @@ func (in Inputs) Validate() error {
 	return nil
 }
 
-// ManifestNames are the manifests the build uploads, one per workshop stage.
-var ManifestNames = []string{"1.app-v1.yaml", "2.app-v2.yaml", "3.weighted-route.yaml", "4.high-availability.yaml"}
+// ManifestNames are the yelb stage manifests in the artifact bucket.
+var ManifestNames = manifests.YelbStageFiles
 
 // ManifestURI is where a manifest lies in the artifact bucket.
 func ManifestURI(bucket, name string) string { return "s3://" + bucket + "/" + name }
