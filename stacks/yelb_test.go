@@ -347,9 +347,10 @@ func writeFile(t *testing.T, name, text string, mode os.FileMode) {
 	}
 }
 
-// TestYelbConfigIsCheckedUpFront: names the Lattice controller would
+// TestYelbConfigIsCheckedUpFront: names the Lattice controller or ECR would
 // refuse after the stack is half built are config errors.
 func TestYelbConfigIsCheckedUpFront(t *testing.T) {
+	const credential = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
 	cases := []struct {
 		name  string
 		stack string
@@ -360,6 +361,13 @@ func TestYelbConfigIsCheckedUpFront(t *testing.T) {
 		{"lattice name starts with svc-", "dev", map[string]string{"workshop:name": "svc"}, "workshop:name", `"svc-dev-appserver"`},
 		{"lattice name with two hyphens", "a--b", nil, "workshop:name", "two in a row"},
 		{"appmesh names no Lattice service", "dev", map[string]string{"workshop:name": "svc", "workshop:yelb": `{"backend":"appmesh"}`}, "", ""},
+		{"credential", "dev", map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"` + credential + `"}`}, "", ""},
+		{"credential not a cache secret", "dev", map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:docker-hub"}`},
+			"workshop:yelb", "ecr-pullthroughcache/"},
+		{"credential in another region", "dev", map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"` + strings.Replace(credential, "ap-northeast-2", "us-east-1", 1) + `"}`},
+			"workshop:yelb", "region us-east-1"},
+		{"cache prefix too long", "dev", map[string]string{"workshop:name": "abcdefghijklmnopqrstuvw", "workshop:yelb": `{"dockerHubCredentialArn":"` + credential + `"}`},
+			"workshop:yelb", "at most 30"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -375,5 +383,64 @@ func TestYelbConfigIsCheckedUpFront(t *testing.T) {
 				t.Errorf("error %q, want one on %s saying %q", err, c.key, c.want)
 			}
 		})
+	}
+}
+
+// TestDockerHubMirror: with a credential the stack pulls the Docker Hub
+// images through its own ECR: a pull-through cache rule for Docker Hub
+// (upstream registry-1.docker.io, credential secret ecr-pullthroughcache/...,
+// ECR API reference CreatePullThroughCacheRule), a repository per image that
+// destroy removes, and the nodes allowed to import into exactly those (ECR
+// user guide, pull-through-cache-iam.html); every manifest names the
+// cached images, official ones under library/ (pull-through-cache-working.html).
+func TestDockerHubMirror(t *testing.T) {
+	const credential = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+	cloud, cfg := graphOf(t, map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"` + credential + `"}`})
+	rule := mustFind(t, cloud, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "hello-dev-yelb-docker-hub")
+	if rule.String("ecrRepositoryPrefix") != "hello-dev-hub" || rule.String("upstreamRegistryUrl") != "registry-1.docker.io" || rule.String("credentialArn") != credential {
+		t.Errorf("cache rule %v", rule.Inputs)
+	}
+	var repos []string
+	for _, r := range cloud.OfType("aws:ecr/repository:Repository") {
+		if strings.HasPrefix(r.String("name"), "hello-dev-hub/") {
+			repos = append(repos, r.String("name"))
+			if r.Input("forceDelete") != true {
+				t.Errorf("destroy leaves %s and its images", r.String("name"))
+			}
+		}
+	}
+	slices.Sort(repos)
+	if want := []string{"hello-dev-hub/library/redis", "hello-dev-hub/mreferre/yelb-appserver", "hello-dev-hub/mreferre/yelb-db", "hello-dev-hub/mreferre/yelb-ui"}; !slices.Equal(repos, want) {
+		t.Errorf("cache repositories %v, want %v", repos, want)
+	}
+	grant := mustFind(t, cloud, "aws:iam/rolePolicy:RolePolicy", "hello-dev-yelb-docker-hub-import").String("policy")
+	if !strings.Contains(grant, `"Action":["ecr:BatchImportUpstreamImage","ecr:CreateRepository"],"Resource":["arn:aws:ecr:ap-northeast-2:123456789012:repository/hello-dev-hub/*"]`) {
+		t.Errorf("node import grant %s", grant)
+	}
+	registry := "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev-hub/"
+	for _, r := range cloud.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
+		for _, line := range strings.Split(r.String("content"), "\n") {
+			image, ok := strings.CutPrefix(strings.TrimSpace(line), "image: ")
+			if ok && !strings.HasPrefix(strings.Trim(image, `"`), registry) && strings.Trim(image, `"`) != yelb.AppServerV2Placeholder {
+				t.Errorf("%s runs %s, not from the stack's cache", r.String("key"), image)
+			}
+		}
+	}
+	if !dependsOn(mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb"), "aws:ecr/pullThroughCacheRule:PullThroughCacheRule::hello-dev-yelb-docker-hub") {
+		t.Error("the app is applied before its image cache exists")
+	}
+	if slices.ContainsFunc(Warnings(cfg), func(w string) bool { return strings.Contains(w, "Docker Hub anonymously") }) {
+		t.Error("warns about anonymous pulls with a credential set")
+	}
+	_, raw, _, err := ReadStackConfig("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devCfg, err := Parse("dev", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(Warnings(devCfg), func(w string) bool { return strings.Contains(w, "Docker Hub anonymously") }) {
+		t.Error("no warning that the dev stack pulls from Docker Hub anonymously")
 	}
 }

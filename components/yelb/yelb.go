@@ -39,6 +39,14 @@ type AppArgs struct {
 	// Spinnaker only: where the pipelines read the manifests.
 	ArtifactBucket pulumi.StringInput
 
+	// DockerHubCredential, when set, is the ARN of the Secrets Manager
+	// secret (ecr-pullthroughcache/...) with which the stack's ECR pulls the
+	// Docker Hub images through; the nodes then pull from ECR.
+	DockerHubCredential string
+	AccountID           string
+	// NodeRoleArn is the app nodes' role, which fills the cache.
+	NodeRoleArn pulumi.StringInput
+
 	Tags map[string]string
 }
 
@@ -111,6 +119,15 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		return nil, err
 	}
 	deps := append([]pulumi.Resource{}, args.Controllers...)
+	if args.DockerHubCredential != "" {
+		mirror, err := newDockerHubMirror(ctx, name, args, app)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, mirror...)
+		registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", args.AccountID, args.Region)
+		args.Images = MirroredImages(args.Images, registry, args.Prefix)
+	}
 	if args.Backend == BackendLattice {
 		network, err := newServiceNetwork(ctx, name, args, app)
 		if err != nil {
