@@ -309,3 +309,26 @@ func TestProbesHitPathsTheAppsServe(t *testing.T) {
 		}
 	}
 }
+
+// TestSpinnakerEvaluatesOnlyTheNamespace: a Deploy (Manifest) stage with
+// skipExpressionEvaluation false, as the pipelines deploy (the namespace is
+// itself an expression; components/spinnaker/pipelines), evaluates every
+// ${...} in the manifest as a pipeline expression, so a shell or nginx
+// variable written ${name} would be mangled or fail the stage
+// (https://spinnaker.io/docs/guides/user/pipeline/expressions/).
+func TestSpinnakerEvaluatesOnlyTheNamespace(t *testing.T) {
+	for _, backend := range []string{BackendLattice, BackendAppMesh} {
+		all, err := RenderAll(testValues(backend, DeliverySpinnaker))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for f, text := range all {
+			t.Run(backend+"/"+f, func(t *testing.T) {
+				if rest := strings.ReplaceAll(text, SpinnakerNamespace, ""); strings.Contains(rest, "${") {
+					i := strings.Index(rest, "${")
+					t.Errorf("pipeline expression other than the namespace: %q", rest[i:min(len(rest), i+40)])
+				}
+			})
+		}
+	}
+}
