@@ -72,6 +72,9 @@ type YelbConfig struct {
 	Stage int `json:"stage"`
 	// AppServerV2Image is the v2 app server for Pulumi delivery from stage 2.
 	AppServerV2Image string `json:"appServerV2Image"`
+	// DockerHubCredentialArn, if set, has the stack's ECR pull the Docker
+	// Hub images through with this Secrets Manager credential.
+	DockerHubCredentialArn string `json:"dockerHubCredentialArn"`
 }
 
 // ChaosConfig is the chaos experiment setup.
@@ -126,7 +129,7 @@ func Keys() []Key {
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
 		{"workshop:spinnakerIngress", "object", "Optional ALB for Deck and gate: enabled, scheme (internal, or internet-facing with allowedCidrs), allowedCidrs.", d.SpinnakerIngress},
-		{"workshop:yelb", "object", "The yelb app: enabled, backend (lattice, or appmesh: discontinued 2026-09-30), delivery (spinnaker pipelines, or pulumi), stage (pulumi delivery: 1-4), appServerV2Image (pulumi delivery from stage 2).", d.Yelb},
+		{"workshop:yelb", "object", "The yelb app: enabled, backend (lattice, or appmesh: discontinued 2026-09-30), delivery (spinnaker pipelines, or pulumi), stage (pulumi delivery: 1-4), appServerV2Image (pulumi delivery from stage 2), dockerHubCredentialArn (optional Secrets Manager secret ecr-pullthroughcache/...: pull the Docker Hub images through the stack's ECR).", d.Yelb},
 		{"workshop:chaos", "object", "Steady-state alarms, dashboard and FIS templates: enabled, terminationPercentage (TerminateEKSNodes, 1-100), notificationEmail (optional SNS e-mail), availabilityZone (AZPowerInterruption; default the first zone).", d.Chaos},
 		{"workshop:buildSource", "object", "Repository CodeBuild builds the v2 app server from: location (https URL), branch, and appDir (its Docker build context).", d.BuildSource},
 		{"workshop:stateBackend", "boolean", "Also create the S3 state bucket and KMS secrets key in this stack (the bootstrap stack).", d.StateBackend},
@@ -328,6 +331,17 @@ func (c *Config) validateYelb(p *parser) {
 	}
 	if y.AppServerV2Image != "" && (!pinnedImagePattern.MatchString(y.AppServerV2Image) || strings.HasSuffix(y.AppServerV2Image, ":latest")) {
 		p.fail(key, "appServerV2Image %q must name a pinned tag or digest (repository:tag, not latest)", y.AppServerV2Image)
+	}
+	prefix := c.Name + "-" + c.Stack
+	if y.Backend == yelb.BackendLattice {
+		if err := yelb.ValidateLatticeServiceName(yelb.LatticeServiceName(prefix)); err != nil {
+			p.fail("workshop:name", "%s: the app server's Lattice service is named after \"<name>-<stack>\"", err)
+		}
+	}
+	if y.DockerHubCredentialArn != "" {
+		if err := yelb.ValidateDockerHubMirror(y.DockerHubCredentialArn, c.Region, prefix); err != nil {
+			p.fail(key, "%s", err)
+		}
 	}
 	if !c.AddOns.LoadBalancerController {
 		p.fail("workshop:addons", "awsLoadBalancerController is off, but the yelb app's ingress needs it; turn it on or set workshop:yelb enabled false")

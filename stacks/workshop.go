@@ -40,6 +40,9 @@ func Warnings(cfg Config) []string {
 	if cfg.Yelb.Enabled && cfg.Yelb.Backend == yelb.BackendAppMesh {
 		out = append(out, "AWS App Mesh was discontinued on 2026-09-30: the appmesh backend is kept to teach the original workshop and its mesh will not route traffic; use backend lattice (workshop:yelb)")
 	}
+	if cfg.Yelb.Enabled && cfg.Yelb.DockerHubCredentialArn == "" {
+		out = append(out, "the yelb images come from Docker Hub anonymously, 10 pulls an hour per NAT address, fewer than stage 4 and node replacement need; set dockerHubCredentialArn to pull them through the stack's ECR (workshop:yelb)")
+	}
 	return out
 }
 
@@ -132,6 +135,9 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 			NodeSecurityGroupId: app.ClusterSecurityGroupId,
 			ServiceDomain:       traffic.ServiceDomain,
 			ArtifactBucket:      artifactBucket,
+			DockerHubCredential: cfg.Yelb.DockerHubCredentialArn,
+			AccountID:           identity.AccountId,
+			NodeRoleArn:         app.NodeRoleArn,
 			Tags:                tags,
 		}, withAWS)
 		if err != nil {

@@ -1,15 +1,22 @@
 package stacks
 
 import (
-	"io"
+	"errors"
+	"fmt"
 	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/workshop/spinnaker-modernization/components/addons"
 	"github.com/workshop/spinnaker-modernization/components/yelb"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
+	"github.com/workshop/spinnaker-modernization/manifests"
 )
 
 // graphWith is graphOf for tests that need only the resources.
@@ -45,7 +52,8 @@ func TestSpinnakerDeliveryUploadsTheManifests(t *testing.T) {
 			t.Errorf("%s uploaded to %s", r.Name, r.String("bucket"))
 		}
 	}
-	for _, k := range []string{"1.app-v1.yaml", "templates/2.app-v2.yaml", "3.weighted-route.yaml", "4.high-availability.yaml"} {
+	// The stages that run v2 wait under templates/ for the build's image.
+	for _, k := range []string{"1.app-v1.yaml", "templates/2.app-v2.yaml", "3.weighted-route.yaml", "templates/4.high-availability.yaml"} {
 		content, ok := keys[k]
 		if !ok {
 			t.Errorf("%s not uploaded (got %v)", k, slices.Sorted(maps.Keys(keys)))
@@ -55,8 +63,10 @@ func TestSpinnakerDeliveryUploadsTheManifests(t *testing.T) {
 			t.Errorf("%s does not leave the namespace to the pipeline's override", k)
 		}
 	}
-	if !strings.Contains(keys["templates/2.app-v2.yaml"], yelb.AppServerV2Placeholder) {
-		t.Error("the v2 template lacks the placeholder the build replaces")
+	for _, k := range []string{"templates/2.app-v2.yaml", "templates/4.high-availability.yaml"} {
+		if !strings.Contains(keys[k], yelb.AppServerV2Placeholder) {
+			t.Errorf("%s lacks the placeholder the build replaces", k)
+		}
 	}
 	group := mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb")
 	objs, err := yelb.Objects(group.String("yaml"))
@@ -193,64 +203,264 @@ func TestPulumiDelivery(t *testing.T) {
 	for stage, want := range map[int][]string{
 		1: {"Deployment/yelb-appserver", "HTTPRoute/appserver"},
 		2: {"Deployment/yelb-appserver-v2"},
-		4: {"PodDisruptionBudget/yelb-ui"},
+		4: {"PodDisruptionBudget/yelb-ui", "PodDisruptionBudget/yelb-appserver-v2"},
 	} {
-		cloud := graphWith(t, map[string]string{
-			"workshop:platform": "false",
-			"workshop:yelb":     `{"delivery":"pulumi","stage":` + string(rune('0'+stage)) + `,"appServerV2Image":"example.com/yelb-appserver:v2"}`,
+		t.Run(fmt.Sprintf("stage-%d", stage), func(t *testing.T) {
+			cloud := graphWith(t, map[string]string{
+				"workshop:platform": "false",
+				"workshop:yelb":     fmt.Sprintf(`{"delivery":"pulumi","stage":%d,"appServerV2Image":"example.com/yelb-appserver:v2"}`, stage),
+			})
+			if n := len(cloud.OfType("aws:s3/bucketObjectv2:BucketObjectv2")); n != 0 {
+				t.Errorf("%d uploads under Pulumi delivery", n)
+			}
+			text := mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb").String("yaml")
+			objs, err := yelb.Objects(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			have := map[string]bool{}
+			for _, o := range objs {
+				have[o.Kind()+"/"+o.Name()] = true
+				if o.Namespace() != "" && o.Namespace() != "hello-dev" {
+					t.Errorf("%s %s in namespace %q", o.Kind(), o.Name(), o.Namespace())
+				}
+			}
+			for _, w := range want {
+				if !have[w] {
+					t.Errorf("lacks %s", w)
+				}
+			}
+			if strings.Contains(text, "currentStage") || (stage >= 2) != strings.Contains(text, "example.com/yelb-appserver:v2") {
+				t.Error("SpEL or the v2 image where it does not belong")
+			}
 		})
-		if n := len(cloud.OfType("aws:s3/bucketObjectv2:BucketObjectv2")); n != 0 {
-			t.Errorf("stage %d: %d uploads under Pulumi delivery", stage, n)
-		}
-		text := mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb").String("yaml")
-		objs, err := yelb.Objects(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		have := map[string]bool{}
-		for _, o := range objs {
-			have[o.Kind()+"/"+o.Name()] = true
-			if o.Namespace() != "" && o.Namespace() != "hello-dev" {
-				t.Errorf("stage %d: %s %s in namespace %q", stage, o.Kind(), o.Name(), o.Namespace())
+	}
+}
+
+// TestBackendAndDeliverySwitches is the README's walk: each switch of the
+// stack config brings in what only it has and drops what only the other
+// has, and App Mesh is warned about.
+func TestBackendAndDeliverySwitches(t *testing.T) {
+	const (
+		lattice   = "kubernetes:helm.sh/v4:Chart::hello-dev-app-aws-gateway-controller-chart"
+		appMesh   = "kubernetes:helm.sh/v4:Chart::hello-dev-app-appmesh-controller"
+		uploadV1  = "aws:s3/bucketObjectv2:BucketObjectv2::hello-dev-yelb-1.app-v1"
+		spinnaker = "workshop:spinnaker:Spinnaker::*"
+	)
+	cases := []struct {
+		name      string
+		overrides map[string]string
+		present   []string
+		absent    []string
+		applied   string // an object Pulumi itself applies
+		warning   bool
+	}{
+		{"default", nil, []string{lattice, uploadV1}, []string{appMesh}, "Namespace/hello-dev", false},
+		{"appmesh", map[string]string{"workshop:yelb": `{"backend":"appmesh"}`}, []string{appMesh, uploadV1}, []string{lattice}, "Mesh/yelb-mesh", true},
+		{"pulumi-delivery", map[string]string{"workshop:platform": "false", "workshop:yelb": `{"delivery":"pulumi","stage":1}`},
+			[]string{lattice}, []string{uploadV1, spinnaker, appMesh}, "Deployment/yelb-ui", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cloud, cfg := graphOf(t, c.overrides)
+			urns := map[string]bool{}
+			for _, r := range cloud.Resources() {
+				urns[r.Type+"::"+r.Name], urns[r.Type+"::*"] = true, true
 			}
-		}
-		for _, w := range want {
-			if !have[w] {
-				t.Errorf("stage %d lacks %s", stage, w)
+			for _, want := range c.present {
+				if !urns[want] {
+					t.Errorf("lacks %s", want)
+				}
 			}
+			for _, unwanted := range c.absent {
+				if urns[unwanted] {
+					t.Errorf("has %s", unwanted)
+				}
+			}
+			objs, err := yelb.Objects(mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb").String("yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(objs, func(o yelb.Object) bool { return o.Kind()+"/"+o.Name() == c.applied }) {
+				t.Errorf("Pulumi does not apply %s", c.applied)
+			}
+			warned := slices.ContainsFunc(Warnings(cfg), func(w string) bool { return strings.Contains(w, "App Mesh was discontinued on 2026-09-30") })
+			if warned != c.warning {
+				t.Errorf("App Mesh warning shown = %v, want %v", warned, c.warning)
+			}
+		})
+	}
+}
+
+// fakeAWS copies `aws s3 cp [--recursive] SRC DST` with s3://<bucket>/
+// mapped under $FAKE_S3, so the buildspec runs against a local bucket.
+const fakeAWS = `#!/bin/sh
+[ "$1 $2" = "s3 cp" ] || { echo "fake aws: unexpected: aws $*" >&2; exit 1; }
+shift 2
+recursive=
+if [ "$1" = --recursive ]; then recursive=1; shift; fi
+local_path() { case $1 in s3://*) echo "$FAKE_S3/${1#s3://}" ;; *) echo "$1" ;; esac; }
+src=$(local_path "$1"); dst=$(local_path "$2")
+if [ -n "$recursive" ]; then mkdir -p "$dst" && cp -R "$src"/. "$dst"
+else mkdir -p "$(dirname "$dst")" && cp "$src" "$dst"; fi
+`
+
+// TestBuildRendersEveryStageThePipelinesDeploy runs the buildspec's
+// post_build commands on what the dev stack uploads: afterwards every stage
+// manifest the pipelines deploy lies at the bucket's top level with the
+// built image in place of the placeholder (stage 4 runs v2 too).
+func TestBuildRendersEveryStageThePipelinesDeploy(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash is not installed")
+	}
+	cloud, _ := devGraph(t)
+	root := t.TempDir()
+	bucket := filepath.Join(root, "s3", "artifacts")
+	templates := map[string]bool{}
+	for _, r := range cloud.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
+		writeFile(t, filepath.Join(bucket, r.String("key")), r.String("content"), 0o644)
+		if f, ok := strings.CutPrefix(r.String("key"), "templates/"); ok {
+			templates[f] = true
 		}
-		if strings.Contains(text, "currentStage") || (stage >= 2) != strings.Contains(text, "example.com/yelb-appserver:v2") {
-			t.Errorf("stage %d: SpEL or the v2 image where it does not belong", stage)
+	}
+	bin := filepath.Join(root, "bin")
+	writeFile(t, filepath.Join(bin, "aws"), fakeAWS, 0o755)
+	writeFile(t, filepath.Join(bin, "docker"), "#!/bin/sh\nexit 0\n", 0o755)
+
+	var spec struct {
+		Phases map[string]struct {
+			Commands []string `json:"commands"`
+		} `json:"phases"`
+	}
+	if err := yaml.Unmarshal([]byte(manifests.Read("buildspec.yml")), &spec); err != nil {
+		t.Fatal(err)
+	}
+	const repository, tag = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev/yelbv2", "abc-7"
+	cmd := exec.Command(bash, "-c", strings.Join(spec.Phases["post_build"].Commands, "\n"))
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_S3="+filepath.Join(root, "s3"),
+		"ARTIFACT_BUCKET=artifacts", "REPOSITORY_URI="+repository, "IMAGE_TAG="+tag, "CODEBUILD_BUILD_SUCCEEDING=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("post_build: %v\n%s", err, out)
+	}
+	for _, f := range yelb.StageFiles {
+		b, err := os.ReadFile(filepath.Join(bucket, f))
+		switch {
+		case err != nil:
+			t.Errorf("the pipelines deploy %s, which is not in the bucket after the build: %v", f, err)
+		case strings.Contains(string(b), yelb.AppServerV2Placeholder):
+			t.Errorf("%s still holds the placeholder %s", f, yelb.AppServerV2Placeholder)
+		case templates[f] && !strings.Contains(string(b), repository+":"+tag):
+			t.Errorf("%s runs v2 without the built image %s:%s", f, repository, tag)
 		}
 	}
 }
 
-// TestPlanSwitchesBackendAndDelivery is the README's walk: the plan command
-// with the stack config switched, warning at App Mesh.
-func TestPlanSwitchesBackendAndDelivery(t *testing.T) {
+func writeFile(t *testing.T, name, text string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(text), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestYelbConfigIsCheckedUpFront: names the Lattice controller or ECR would
+// refuse after the stack is half built are config errors.
+func TestYelbConfigIsCheckedUpFront(t *testing.T) {
+	const credential = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
 	cases := []struct {
-		args     []string
-		wantStep string
-		warning  bool
+		name  string
+		stack string
+		raw   map[string]string
+		key   string // "" when valid
+		want  string
 	}{
-		{nil, "aws-gateway-controller-chart", false},
-		{[]string{"--config", `yelb={"backend":"appmesh"}`}, "appmesh-controller", true},
-		{[]string{"--config", "workshop:platform=false", "--config", `workshop:yelb={"delivery":"pulumi","stage":1}`}, "hello-dev-yelb", false},
+		{"lattice name starts with svc-", "dev", map[string]string{"workshop:name": "svc"}, "workshop:name", `"svc-dev-appserver"`},
+		{"lattice name with two hyphens", "a--b", nil, "workshop:name", "two in a row"},
+		{"appmesh names no Lattice service", "dev", map[string]string{"workshop:name": "svc", "workshop:yelb": `{"backend":"appmesh"}`}, "", ""},
+		{"credential", "dev", map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"` + credential + `"}`}, "", ""},
+		{"credential not a cache secret", "dev", map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:docker-hub"}`},
+			"workshop:yelb", "ecr-pullthroughcache/"},
+		{"credential in another region", "dev", map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"` + strings.Replace(credential, "ap-northeast-2", "us-east-1", 1) + `"}`},
+			"workshop:yelb", "region us-east-1"},
+		{"cache prefix too long", "dev", map[string]string{"workshop:name": "abcdefghijklmnopqrstuvw", "workshop:yelb": `{"dockerHubCredentialArn":"` + credential + `"}`},
+			"workshop:yelb", "at most 30"},
 	}
 	for _, c := range cases {
-		var out, errs strings.Builder
-		if code := PlanCommand(append([]string{"--stack", "dev", "--dir", ".."}, c.args...), &out, &errs); code != 0 {
-			t.Fatalf("%v: exit %d: %s", c.args, code, errs.String())
-		}
-		if !strings.Contains(out.String(), c.wantStep) {
-			t.Errorf("%v: plan lacks %s", c.args, c.wantStep)
-		}
-		if got := strings.Contains(errs.String(), "warning: AWS App Mesh was discontinued on 2026-09-30"); got != c.warning {
-			t.Errorf("%v: App Mesh warning shown = %v, want %v (stderr %q)", c.args, got, c.warning, errs.String())
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse(c.stack, c.raw)
+			var ce *ConfigError
+			switch {
+			case c.key == "" && err != nil:
+				t.Errorf("rejected: %v", err)
+			case c.key == "":
+			case err == nil:
+				t.Errorf("accepted; want an error on %s", c.key)
+			case !errors.As(err, &ce) || !strings.Contains(err.Error(), "config "+c.key+": ") || !strings.Contains(err.Error(), c.want):
+				t.Errorf("error %q, want one on %s saying %q", err, c.key, c.want)
+			}
+		})
+	}
+}
+
+// TestDockerHubMirror: with a credential the stack pulls the Docker Hub
+// images through its own ECR: a pull-through cache rule for Docker Hub
+// (upstream registry-1.docker.io, credential secret ecr-pullthroughcache/...,
+// ECR API reference CreatePullThroughCacheRule), a repository per image that
+// destroy removes, and the nodes allowed to import into exactly those (ECR
+// user guide, pull-through-cache-iam.html); every manifest names the
+// cached images, official ones under library/ (pull-through-cache-working.html).
+func TestDockerHubMirror(t *testing.T) {
+	const credential = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+	cloud, cfg := graphOf(t, map[string]string{"workshop:yelb": `{"dockerHubCredentialArn":"` + credential + `"}`})
+	rule := mustFind(t, cloud, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "hello-dev-yelb-docker-hub")
+	if rule.String("ecrRepositoryPrefix") != "hello-dev-hub" || rule.String("upstreamRegistryUrl") != "registry-1.docker.io" || rule.String("credentialArn") != credential {
+		t.Errorf("cache rule %v", rule.Inputs)
+	}
+	var repos []string
+	for _, r := range cloud.OfType("aws:ecr/repository:Repository") {
+		if strings.HasPrefix(r.String("name"), "hello-dev-hub/") {
+			repos = append(repos, r.String("name"))
+			if r.Input("forceDelete") != true {
+				t.Errorf("destroy leaves %s and its images", r.String("name"))
+			}
 		}
 	}
-	var errs strings.Builder
-	if code := PlanCommand([]string{"--stack", "dev", "--dir", "..", "--config", "yelb"}, io.Discard, &errs); code != 2 || !strings.Contains(errs.String(), "not KEY=VALUE") {
-		t.Errorf("bad --config: exit %d, %q", code, errs.String())
+	slices.Sort(repos)
+	if want := []string{"hello-dev-hub/library/redis", "hello-dev-hub/mreferre/yelb-appserver", "hello-dev-hub/mreferre/yelb-db", "hello-dev-hub/mreferre/yelb-ui"}; !slices.Equal(repos, want) {
+		t.Errorf("cache repositories %v, want %v", repos, want)
+	}
+	grant := mustFind(t, cloud, "aws:iam/rolePolicy:RolePolicy", "hello-dev-yelb-docker-hub-import").String("policy")
+	if !strings.Contains(grant, `"Action":["ecr:BatchImportUpstreamImage","ecr:CreateRepository"],"Resource":["arn:aws:ecr:ap-northeast-2:123456789012:repository/hello-dev-hub/*"]`) {
+		t.Errorf("node import grant %s", grant)
+	}
+	registry := "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev-hub/"
+	for _, r := range cloud.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
+		for _, line := range strings.Split(r.String("content"), "\n") {
+			image, ok := strings.CutPrefix(strings.TrimSpace(line), "image: ")
+			if ok && !strings.HasPrefix(strings.Trim(image, `"`), registry) && strings.Trim(image, `"`) != yelb.AppServerV2Placeholder {
+				t.Errorf("%s runs %s, not from the stack's cache", r.String("key"), image)
+			}
+		}
+	}
+	if !dependsOn(mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-yelb"), "aws:ecr/pullThroughCacheRule:PullThroughCacheRule::hello-dev-yelb-docker-hub") {
+		t.Error("the app is applied before its image cache exists")
+	}
+	if slices.ContainsFunc(Warnings(cfg), func(w string) bool { return strings.Contains(w, "Docker Hub anonymously") }) {
+		t.Error("warns about anonymous pulls with a credential set")
+	}
+	_, raw, _, err := ReadStackConfig("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devCfg, err := Parse("dev", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(Warnings(devCfg), func(w string) bool { return strings.Contains(w, "Docker Hub anonymously") }) {
+		t.Error("no warning that the dev stack pulls from Docker Hub anonymously")
 	}
 }

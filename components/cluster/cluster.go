@@ -48,6 +48,8 @@ type Cluster struct {
 	ClusterSecurityGroupId pulumi.StringOutput
 	NodeGroupName          pulumi.StringOutput
 	NodeGroupArn           pulumi.StringOutput
+	// NodeRoleArn is the nodes' role: what pulls images (the yelb mirror).
+	NodeRoleArn pulumi.StringOutput
 
 	// NodeGroup is what workloads wait for: without nodes no pod gets ready.
 	NodeGroup *awseks.NodeGroup
@@ -128,6 +130,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	c.NodeGroup = nodes.group
 	c.NodeGroupName = nodes.group.NodeGroupName
 	c.NodeGroupArn = nodes.group.Arn
+	c.NodeRoleArn = nodes.group.NodeRoleArn
 
 	c.Provider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
 		Kubeconfig: c.KubeconfigJson,

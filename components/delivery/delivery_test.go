@@ -138,7 +138,7 @@ func TestBuildspec(t *testing.T) {
 	if !strings.Contains(pre, "aws ecr get-login-password") || strings.Contains(text, "ecr get-login ") {
 		t.Errorf("pre_build must log in with get-login-password:\n%s", pre)
 	}
-	for _, want := range []string{"__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/2.app-v2.yaml`} {
+	for _, want := range []string{"__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/templates/`} {
 		t.Run(want, func(t *testing.T) {
 			if !strings.Contains(post, want) {
 				t.Errorf("post_build lacks %q", want)

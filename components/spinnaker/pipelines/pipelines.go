@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
+
 )
 
 // Inputs are the names the pipelines refer to.
