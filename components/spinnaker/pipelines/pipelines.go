@@ -7,7 +7,6 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
-
 )
 
 // Inputs are the names the pipelines refer to.
