@@ -30,6 +30,9 @@ type Line struct {
 	PerHour     float64
 	Priced      bool
 	Unconfirmed bool
+	// PriceRegion is the region of the price used, "*" for one that holds
+	// everywhere.
+	PriceRegion string
 }
 
 // Estimate is a stack's running cost.
@@ -67,13 +70,14 @@ func (p Prices) Estimate(resources []Resource, now time.Time) Estimate {
 		e.resource(r, resources)
 	}
 	e.addUnconfirmedWarnings()
+	// Dearest first, so a reviewer reads what matters.
 	sort.SliceStable(e.out.Lines, func(i, j int) bool {
 		a, b := e.out.Lines[i], e.out.Lines[j]
 		if a.Region != b.Region {
 			return a.Region < b.Region
 		}
-		if a.Item != b.Item {
-			return a.Item < b.Item
+		if a.PerHour != b.PerHour {
+			return a.PerHour > b.PerHour
 		}
 		return a.What < b.What
 	})
@@ -202,6 +206,7 @@ func (e *estimator) add(region, item, what string, quantity float64, unit string
 	if pr, ok := e.prices.Lookup(item, region); ok {
 		line.Priced = true
 		line.Unconfirmed = !pr.Confirmed
+		line.PriceRegion = pr.Region
 		line.PerHour = quantity * e.prices.hourly(pr)
 	} else {
 		e.warn("no price for %s in %s: %s is not counted", item, region, what)
@@ -217,7 +222,11 @@ func (e *estimator) addUnconfirmedWarnings() {
 	seen := map[string]bool{}
 	var items []string
 	for _, l := range e.out.Lines {
-		key := l.Item + " (" + l.Region + ")"
+		where := l.PriceRegion
+		if where == "*" {
+			where = "all regions"
+		}
+		key := l.Item + " (" + where + ")"
 		if l.Unconfirmed && !seen[key] {
 			seen[key] = true
 			items = append(items, key)

@@ -93,7 +93,7 @@ func TestEstimateResources(t *testing.T) {
 			{Type: "aws:cloudwatch/metricAlarm:MetricAlarm", URN: "urn:a2", Region: seoul, Inputs: map[string]any{"period": 60.0}},
 			{Type: "aws:cloudwatch/compositeAlarm:CompositeAlarm", URN: "urn:a3", Region: seoul},
 			{Type: "aws:cloudwatch/dashboard:Dashboard", URN: "urn:d", Region: seoul},
-		}, "2026-12-01", (0.30 + 0.10 + 0.50 + 3.00) / 730, "cloudwatch-alarm-high-resolution"},
+		}, "2026-12-01", (0.30 + 0.10 + 0.50 + 3.00) / 730, "cloudwatch-alarm-high-resolution (all regions)"},
 		{"secret and KMS key", []Resource{
 			{Type: "aws:secretsmanager/secret:Secret", URN: "urn:s", Region: seoul},
 			{Type: "aws:kms/key:Key", URN: "urn:k", Region: seoul},
