@@ -13,13 +13,14 @@ import (
 
 	"github.com/workshop/spinnaker-modernization/stacks"
 	"github.com/workshop/spinnaker-modernization/stacks/experiment"
+	"github.com/workshop/spinnaker-modernization/stacks/plan"
 )
 
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "plan":
-			os.Exit(stacks.PlanCommand(os.Args[2:], os.Stdout, os.Stderr))
+			os.Exit(plan.Command(os.Args[2:], os.Stdout, os.Stderr))
 		case "chaos":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)

@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -202,35 +201,5 @@ func TestPulumiDelivery(t *testing.T) {
 		if strings.Contains(text, "currentStage") || (stage >= 2) != strings.Contains(text, "example.com/yelb-appserver:v2") {
 			t.Errorf("stage %d: SpEL or the v2 image where it does not belong", stage)
 		}
-	}
-}
-
-// TestPlanSwitchesBackendAndDelivery is the README's walk: the plan command
-// with the stack config switched, warning at App Mesh.
-func TestPlanSwitchesBackendAndDelivery(t *testing.T) {
-	cases := []struct {
-		args     []string
-		wantStep string
-		warning  bool
-	}{
-		{nil, "aws-gateway-controller-chart", false},
-		{[]string{"--config", `yelb={"backend":"appmesh"}`}, "appmesh-controller", true},
-		{[]string{"--config", "workshop:platform=false", "--config", `workshop:yelb={"delivery":"pulumi","stage":1}`}, "hello-dev-yelb", false},
-	}
-	for _, c := range cases {
-		var out, errs strings.Builder
-		if code := PlanCommand(append([]string{"--stack", "dev", "--dir", ".."}, c.args...), &out, &errs); code != 0 {
-			t.Fatalf("%v: exit %d: %s", c.args, code, errs.String())
-		}
-		if !strings.Contains(out.String(), c.wantStep) {
-			t.Errorf("%v: plan lacks %s", c.args, c.wantStep)
-		}
-		if got := strings.Contains(errs.String(), "warning: AWS App Mesh was discontinued on 2026-09-30"); got != c.warning {
-			t.Errorf("%v: App Mesh warning shown = %v, want %v (stderr %q)", c.args, got, c.warning, errs.String())
-		}
-	}
-	var errs strings.Builder
-	if code := PlanCommand([]string{"--stack", "dev", "--dir", "..", "--config", "yelb"}, io.Discard, &errs); code != 2 || !strings.Contains(errs.String(), "not KEY=VALUE") {
-		t.Errorf("bad --config: exit %d, %q", code, errs.String())
 	}
 }
