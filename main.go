@@ -1,6 +1,7 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
-// workshop; `go run . plan --stack NAME` previews it offline and
-// `go run . chaos --stack NAME` runs its chaos experiment.
+// workshop; `go run . plan --stack NAME` previews it offline (--diff and
+// --cost review a change) and `go run . chaos --stack NAME` runs its chaos
+// experiment.
 package main
 
 import (

@@ -174,8 +174,8 @@ func (e *estimator) launchTemplate(r Resource) map[string]any {
 }
 
 // rootVolume is the node's root volume: the launch template's first block
-// device, else the node group's diskSize (EKS's default volume type, gp3 on
-// AL2023 nodes... priced as gp3).
+// device, else the node group's diskSize, priced as gp3 (the plan does not
+// say which type EKS gives it).
 func rootVolume(r Resource, template map[string]any) (float64, string) {
 	if mappings, ok := template["blockDeviceMappings"].([]any); ok && len(mappings) > 0 {
 		m, _ := mappings[0].(map[string]any)

@@ -119,8 +119,12 @@ func diffOutput(o options, current Plan, region string, warnings []string, now t
 	}
 	before := prices.Estimate(CostResources(old, region), now)
 	after := prices.Estimate(CostResources(current, region), now)
+	changes := Compare(old, current, rules)
 	notes := append(append([]string(nil), warnings...), after.Warnings...)
-	return DiffMarkdown(o.stack, Compare(old, current, rules), CostChange(before, after, prices.HoursPerMonth), notes, o.maxChars), nil
+	if note := DependentsNote(Dependents(changes, current)); note != "" {
+		notes = append(notes, note)
+	}
+	return DiffMarkdown(o.stack, changes, CostChange(before, after, prices.HoursPerMonth), notes, o.maxChars), nil
 }
 
 func costOutput(o options, p Plan, region string, now time.Time) (string, error) {

@@ -253,3 +253,35 @@ func isIdentifier(s string) bool {
 	}
 	return s != ""
 }
+
+// Dependents returns the resources of the plan, not themselves replaced or
+// removed, that take an input from a resource the change replaces. Their
+// inputs from it are known only after apply, and may replace them too; the
+// offline plan cannot tell, since the simulated cloud keeps IDs stable.
+func Dependents(changes []Change, p Plan) []Change {
+	replaced := map[string]bool{}
+	listed := map[string]bool{}
+	for _, c := range changes {
+		if c.Kind == Replaced {
+			replaced[c.URN] = true
+		}
+		if c.Kind == Replaced || c.Kind == Removed {
+			listed[c.URN] = true
+		}
+	}
+	var out []Change
+	for _, s := range p.Steps {
+		// Our own components hold no state; remote ones (eks:index:Cluster,
+		// charts) pass their inputs to resources of their own.
+		if listed[s.URN] || strings.HasPrefix(s.NewState.Type, "workshop:") || strings.HasPrefix(s.NewState.Type, "pulumi:pulumi:") {
+			continue
+		}
+		for _, dep := range s.NewState.Dependencies {
+			if replaced[dep] {
+				out = append(out, change(Changed, s.NewState, nil))
+				break
+			}
+		}
+	}
+	return out
+}

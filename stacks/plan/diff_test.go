@@ -229,3 +229,30 @@ func TestLongDiffIsTrimmed(t *testing.T) {
 		})
 	}
 }
+
+// The simulated cloud keeps IDs stable, so what takes an input from a
+// replaced resource is flagged from the plan's dependencies.
+func TestDependentsOfReplacedResourcesAreFlagged(t *testing.T) {
+	vpc := func(cidr string) Step { return res("aws:ec2/vpc:Vpc", "app", map[string]any{"cidrBlock": cidr}) }
+	subnet := res("aws:ec2/subnet:Subnet", "private-a", map[string]any{"vpcId": "vpc-1"})
+	subnet.NewState.Dependencies = []string{vpc("").URN}
+	nodes := res("aws:eks/nodeGroup:NodeGroup", "default", map[string]any{"subnetIds": []any{"subnet-1"}})
+	nodes.NewState.Dependencies = []string{subnet.URN}
+	cluster := res("eks:index:Cluster", "app", map[string]any{"vpcId": "vpc-1"})
+	cluster.NewState.Custom, cluster.NewState.Dependencies = false, []string{vpc("").URN}
+	network := res("workshop:network:Network", "app", nil)
+	network.NewState.Custom, network.NewState.Dependencies = false, []string{vpc("").URN}
+	old := Plan{Steps: []Step{vpc("10.0.0.0/16"), subnet, nodes, cluster, network}}
+	new := Plan{Steps: []Step{vpc("10.1.0.0/16"), subnet, nodes, cluster, network}}
+	dependents := Dependents(Compare(old, new, rules(t)), new)
+	var names []string
+	for _, d := range dependents {
+		names = append(names, d.Type+" "+d.Name)
+	}
+	if got, want := strings.Join(names, ", "), "aws:ec2/subnet:Subnet private-a, eks:index:Cluster app"; got != want {
+		t.Errorf("dependents %q, want %q", got, want)
+	}
+	if note := DependentsNote(dependents); !strings.HasPrefix(note, "2 more resources take inputs from resources this change replaces") {
+		t.Errorf("note %q", note)
+	}
+}

@@ -34,10 +34,7 @@ func DiffMarkdown(stack string, changes []Change, costLine string, warnings []st
 		head.WriteString(costLine + "\n\n")
 	}
 	for _, w := range warnings {
-		head.WriteString("> :warning: " + w + "\n")
-	}
-	if len(warnings) > 0 {
-		head.WriteString("\n")
+		head.WriteString("> :warning: " + w + "\n\n")
 	}
 	out := head.String()
 	for i, block := range changeBlocks(changes) {
@@ -282,6 +279,15 @@ func longestRun(s string, r rune) int {
 		}
 	}
 	return longest
+}
+
+// DependentsNote warns of resources that take inputs from replaced ones.
+func DependentsNote(dependents []Change) string {
+	if len(dependents) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d more resources take inputs from resources this change replaces, and may be replaced too "+
+		"(`pulumi preview` knows): %s", len(dependents), typeList(countByType(dependents, Changed), 8))
 }
 
 // trimNote says what was left out and how to see it.
