@@ -13,8 +13,8 @@ import (
 var day = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
 // oldDevPlan is a hand-made earlier plan of dev: the app's node group had
-// another name and two nodes, one Elastic IP did not exist yet, and a
-// protected bucket did that the program no longer has.
+// another name, two nodes and at most six, one Elastic IP did not exist yet,
+// and a protected bucket did that the program no longer has.
 func oldDevPlan(t *testing.T) string {
 	t.Helper()
 	p, err := Read(goldenPlan)
@@ -32,6 +32,7 @@ func oldDevPlan(t *testing.T) string {
 		case s.NewState.Type == "aws:eks/nodeGroup:NodeGroup" && strings.HasSuffix(s.URN, "::hello-dev-app-default"):
 			s.NewState.Inputs["nodeGroupName"] = "hello-dev-app-old"
 			s.NewState.Inputs["scalingConfig"].(map[string]any)["desiredSize"] = 2.0
+			s.NewState.Inputs["scalingConfig"].(map[string]any)["maxSize"] = 6.0
 		}
 		old.Steps = append(old.Steps, s)
 	}
@@ -72,19 +73,24 @@ func TestCommandDiffsAgainstAnEarlierPlan(t *testing.T) {
 	if want := "**`dev`**: **+1 to add** (`aws:ec2/eip:Eip` 1) · **~0 to change** · **±1 to replace** (`aws:eks/nodeGroup:NodeGroup` 1) · **−1 to remove** (`aws:s3/bucketV2:BucketV2` 1)"; first != want {
 		t.Errorf("summary\n%s\nwant\n%s", first, want)
 	}
-	// One more t3.small (0.026) and its 20 GB gp3 root (20 × 0.0912 / 730),
-	// one more public address (0.005): +0.0334986 an hour, × 730 a month.
+	// The plan creates one more t3.small (0.026) and its 20 GB gp3 root
+	// (20 × 0.0912 / 730), one more public address (0.005): +0.0334986 an
+	// hour, × 730 a month. The desired size itself shows as no change: the
+	// node group ignores it on update.
 	for _, want := range []string{
 		"**Cost:** $0.7840/hour → $0.8175/hour (**+$0.0335/hour**, +$24.45/month)",
 		"! aws:eks/nodeGroup:NodeGroup hello-dev-app-default   (replace: nodeGroupName forces it)",
 		`- nodeGroupName: "hello-dev-app-old"  # forces replacement`,
-		"+ scalingConfig.desiredSize: 3",
+		"+ scalingConfig.maxSize: 9",
 		"- aws:s3/bucketV2:BucketV2 hello-dev-reports   (protected: the update will fail until it is unprotected)",
 		"+ aws:ec2/eip:Eip hello-dev-app-ap-northeast-2a",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("diff lacks %q:\n%s", want, md)
 		}
+	}
+	if strings.Contains(md, "desiredSize") {
+		t.Errorf("an ignored input shows as changed:\n%s", md)
 	}
 }
 

@@ -61,7 +61,7 @@ func Compare(old, new Plan, rules Replacements) []Change {
 			out = append(out, change(Added, s.NewState, nil))
 			continue
 		}
-		inputs := diffValues(nil, prev.NewState.Inputs, s.NewState.Inputs)
+		inputs := withoutIgnored(diffValues(nil, prev.NewState.Inputs, s.NewState.Inputs), s.NewState.IgnoreChanges)
 		if len(inputs) == 0 {
 			continue
 		}
@@ -85,6 +85,23 @@ func Compare(old, new Plan, rules Replacements) []Change {
 		}
 		return out[i].URN < out[j].URN
 	})
+	return out
+}
+
+// withoutIgnored drops changes at or below a path the resource's
+// ignoreChanges option names: Pulumi keeps those values on update.
+func withoutIgnored(inputs []InputChange, ignore []string) []InputChange {
+	patterns := parsePatterns(ignore)
+	var out []InputChange
+	for _, in := range inputs {
+		ignored := false
+		for _, p := range patterns {
+			ignored = ignored || (len(p) <= len(in.Path) && overlaps(p, in.Path))
+		}
+		if !ignored {
+			out = append(out, in)
+		}
+	}
 	return out
 }
 

@@ -256,3 +256,20 @@ func TestDependentsOfReplacedResourcesAreFlagged(t *testing.T) {
 		t.Errorf("note %q", note)
 	}
 }
+
+// Pulumi keeps what ignoreChanges names on update (the node group's desired
+// size, which cluster-autoscaler owns): no change shows there.
+func TestIgnoredInputsDoNotChange(t *testing.T) {
+	nodes := func(desired, max float64) Step {
+		s := res("aws:eks/nodeGroup:NodeGroup", "default", map[string]any{"scalingConfig": map[string]any{"desiredSize": desired, "maxSize": max}})
+		s.NewState.IgnoreChanges = []string{"scalingConfig.desiredSize"}
+		return s
+	}
+	changes := Compare(Plan{Steps: []Step{nodes(3, 9)}}, Plan{Steps: []Step{nodes(4, 12)}}, rules(t))
+	if len(changes) != 1 || len(changes[0].Inputs) != 1 || changes[0].Inputs[0].Path.String() != "scalingConfig.maxSize" {
+		t.Errorf("changes %+v", changes)
+	}
+	if changes := Compare(Plan{Steps: []Step{nodes(3, 9)}}, Plan{Steps: []Step{nodes(4, 9)}}, rules(t)); len(changes) != 0 {
+		t.Errorf("an ignored input shows as a change: %+v", changes)
+	}
+}

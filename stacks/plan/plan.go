@@ -36,6 +36,8 @@ type State struct {
 	Inputs       map[string]any `json:"inputs"`
 	Dependencies []string       `json:"dependencies"`
 	Protect      bool           `json:"protect"`
+	// IgnoreChanges are the input paths an update leaves as they are.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 }
 
 // Build runs the program for one stack of the project in dir, with config
@@ -101,13 +103,14 @@ func step(r mockcloud.Resource) Step {
 		deps = []string{}
 	}
 	return Step{Op: "create", URN: r.URN, NewState: State{
-		Type:         r.Type,
-		URN:          r.URN,
-		Custom:       r.Custom,
-		Parent:       r.Parent,
-		Provider:     r.Provider,
-		Inputs:       mockcloud.PlainMap(r.Inputs, true),
-		Dependencies: deps,
-		Protect:      r.Protect,
+		Type:          r.Type,
+		URN:           r.URN,
+		Custom:        r.Custom,
+		Parent:        r.Parent,
+		Provider:      r.Provider,
+		Inputs:        mockcloud.PlainMap(r.Inputs, true),
+		Dependencies:  deps,
+		Protect:       r.Protect,
+		IgnoreChanges: r.IgnoreChanges,
 	}}
 }
