@@ -11,7 +11,16 @@ import (
 const NotEstimated = "data transfer, NAT and VPC Lattice data processing and requests, ALB capacity units, " +
 	"CloudWatch logs, metrics and Container Insights, S3, ECR, CodeBuild and FIS by use"
 
-// USD prints an amount with four decimals under a dollar and two above.
+// Hourly prints an amount per hour, to a hundredth of a cent.
+func Hourly(v float64) string {
+	if v < 0 {
+		return fmt.Sprintf("-$%.4f", -v)
+	}
+	return fmt.Sprintf("$%.4f", v)
+}
+
+// USD prints a larger amount, with four decimals under a dollar and two
+// above.
 func USD(v float64) string {
 	sign := ""
 	if v < 0 {
@@ -28,7 +37,7 @@ func USD(v float64) string {
 func (e Estimate) Markdown(stack string, p Prices) string {
 	var b strings.Builder
 	total := e.PerHour()
-	fmt.Fprintf(&b, "**`%s`** runs at about **%s/hour** (%s/month at %g hours)", stack, USD(total), USD(total*p.HoursPerMonth), p.HoursPerMonth)
+	fmt.Fprintf(&b, "**`%s`** runs at about **%s/hour** (%s/month at %g hours)", stack, Hourly(total), USD(total*p.HoursPerMonth), p.HoursPerMonth)
 	regions := e.Regions()
 	names := make([]string, 0, len(regions))
 	for r := range regions {
@@ -37,7 +46,7 @@ func (e Estimate) Markdown(stack string, p Prices) string {
 	sort.Strings(names)
 	var shares []string
 	for _, r := range names {
-		shares = append(shares, fmt.Sprintf("%s %s/hour", r, USD(regions[r])))
+		shares = append(shares, fmt.Sprintf("%s %s/hour", r, Hourly(regions[r])))
 	}
 	fmt.Fprintf(&b, ": %s.\n\n", strings.Join(shares, ", "))
 	b.WriteString("| region | what | $/hour | $/month |\n|---|---|--:|--:|\n")
@@ -49,7 +58,7 @@ func (e Estimate) Markdown(stack string, p Prices) string {
 		if !l.Priced {
 			mark = " (no price)"
 		}
-		fmt.Fprintf(&b, "| %s | %s%s | %s | %s |\n", l.Region, l.What, mark, USD(l.PerHour), USD(l.PerHour*p.HoursPerMonth))
+		fmt.Fprintf(&b, "| %s | %s%s | %s | %s |\n", l.Region, l.What, mark, Hourly(l.PerHour), USD(l.PerHour*p.HoursPerMonth))
 	}
 	b.WriteString("\nNot estimated: " + NotEstimated + ".\n")
 	for _, w := range e.Warnings {

@@ -48,7 +48,7 @@ const maxCostRows = 15
 // totals per hour and month, then the lines that moved.
 func CostChange(before, after cost.Estimate, hoursPerMonth float64) string {
 	delta := after.PerHour() - before.PerHour()
-	line := fmt.Sprintf("**Cost:** %s/hour → %s/hour", cost.USD(before.PerHour()), cost.USD(after.PerHour()))
+	line := fmt.Sprintf("**Cost:** %s/hour → %s/hour", cost.Hourly(before.PerHour()), cost.Hourly(after.PerHour()))
 	if math.Abs(delta) < 0.00005 {
 		return line + " (no change)"
 	}
@@ -56,7 +56,7 @@ func CostChange(before, after cost.Estimate, hoursPerMonth float64) string {
 	if delta < 0 {
 		sign = ""
 	}
-	line += fmt.Sprintf(" (**%s%s/hour**, %s%s/month)", sign, cost.USD(delta), sign, cost.USD(delta*hoursPerMonth))
+	line += fmt.Sprintf(" (**%s%s/hour**, %s%s/month)", sign, cost.Hourly(delta), sign, cost.USD(delta*hoursPerMonth))
 	rows := movedLines(before, after)
 	if len(rows) == 0 {
 		return line
@@ -85,18 +85,18 @@ func movedLines(before, after cost.Estimate) []string {
 		prev, ok := old[l.Key]
 		switch {
 		case !ok:
-			rows = append(rows, fmt.Sprintf("| %s | – | %s |\n", l.What, cost.USD(l.PerHour)))
+			rows = append(rows, fmt.Sprintf("| %s | – | %s |\n", l.What, cost.Hourly(l.PerHour)))
 		case math.Abs(prev.PerHour-l.PerHour) >= 0.00005 || prev.What != l.What:
 			what := l.What
 			if prev.What != l.What {
 				what = prev.What + " → " + l.What
 			}
-			rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", what, cost.USD(prev.PerHour), cost.USD(l.PerHour)))
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", what, cost.Hourly(prev.PerHour), cost.Hourly(l.PerHour)))
 		}
 	}
 	for _, l := range before.Lines {
 		if !seen[l.Key] {
-			rows = append(rows, fmt.Sprintf("| %s | %s | – |\n", l.What, cost.USD(l.PerHour)))
+			rows = append(rows, fmt.Sprintf("| %s | %s | – |\n", l.What, cost.Hourly(l.PerHour)))
 		}
 	}
 	sort.Strings(rows)

@@ -59,7 +59,7 @@ func WorkshopMarkdown(dir, stack string, attendees int, prices cost.Prices, now 
 		}
 		perHour := prices.Estimate(CostResources(p, region), now).PerHour()
 		vpcs, eips := count(p, "aws:ec2/vpc:Vpc"), count(p, "aws:ec2/eip:Eip")
-		fmt.Fprintf(&b, "| %s | %s | %s | %d, %d | %d |\n", t.Name, cost.USD(perHour),
+		fmt.Fprintf(&b, "| %s | %s | %s | %d, %d | %d |\n", t.Name, cost.Hourly(perHour),
 			cost.USD(perHour*WorkshopDay.Hours()*float64(attendees)), vpcs, eips, perAccount(vpcs, eips))
 	}
 	b.WriteString("\nAttendees per account and region under the default quotas of 5 VPCs and 5 Elastic IPs; raise them, or spread attendees over accounts.\n")
