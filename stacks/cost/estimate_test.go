@@ -127,17 +127,21 @@ func TestEstimateResources(t *testing.T) {
 }
 
 func TestParsePricesRejectsBadEntries(t *testing.T) {
-	base := `{"hoursPerMonth": 730, "prices": [%s]}`
-	cases := []struct{ name, entry, want string }{
-		{"no source", `{"item":"kms-key","region":"*","usd":1,"per":"key-month","date":"2026-11-25"}`, "no source"},
-		{"bad date", `{"item":"kms-key","region":"*","usd":1,"per":"key-month","source":"x","date":"25.11.2026"}`, "is not YYYY-MM-DD"},
-		{"zero price", `{"item":"kms-key","region":"*","usd":0,"per":"key-month","source":"x","date":"2026-11-25"}`, "must be positive"},
-		{"unit neither hour nor month", `{"item":"kms-key","region":"*","usd":1,"per":"key-year","source":"x","date":"2026-11-25"}`, "must end in -hour or -month"},
-		{"listed twice", `{"item":"kms-key","region":"*","usd":1,"per":"key-month","source":"x","date":"2026-11-25"},{"item":"kms-key","region":"*","usd":2,"per":"key-month","source":"x","date":"2026-11-25"}`, "listed twice"},
+	const kms = `{"item":"kms-key","region":"*","usd":1,"per":"key-month","source":"x","date":"2026-11-25"}`
+	doc := func(hoursSource, entries string) string {
+		return `{"hoursPerMonth": 730, "hoursPerMonthSource": "` + hoursSource + `", "prices": [` + entries + `]}`
+	}
+	cases := []struct{ name, doc, want string }{
+		{"no source", doc("x", strings.Replace(kms, `"source":"x",`, "", 1)), "no source"},
+		{"bad date", doc("x", strings.Replace(kms, "2026-11-25", "25.11.2026", 1)), "is not YYYY-MM-DD"},
+		{"zero price", doc("x", strings.Replace(kms, `"usd":1`, `"usd":0`, 1)), "must be positive"},
+		{"unit neither hour nor month", doc("x", strings.Replace(kms, "key-month", "key-year", 1)), "must end in -hour or -month"},
+		{"listed twice", doc("x", kms+","+kms), "listed twice"},
+		{"hours per month without a source", doc("", kms), "have a source"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParsePrices([]byte(strings.Replace(base, "%s", c.entry, 1)))
+			_, err := ParsePrices([]byte(c.doc))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v, want one containing %q", err, c.want)
 			}

@@ -45,8 +45,11 @@ func ParsePrices(data []byte) (Prices, error) {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return Prices{}, fmt.Errorf("prices: %w", err)
 	}
-	if p.HoursPerMonth <= 0 {
-		return Prices{}, fmt.Errorf("prices: hoursPerMonth must be positive, got %v", p.HoursPerMonth)
+	if p.HoursPerMonth <= 0 || p.HoursPerMonthSource == "" {
+		return Prices{}, fmt.Errorf("prices: hoursPerMonth must be positive and have a source, got %v from %q", p.HoursPerMonth, p.HoursPerMonthSource)
+	}
+	if len(p.EKSStandardSupportEnds) > 0 && p.EKSStandardSupportSrc == "" {
+		return Prices{}, fmt.Errorf("prices: eksStandardSupportEnds has no source")
 	}
 	seen := map[string]bool{}
 	for i, pr := range p.List {

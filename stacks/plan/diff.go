@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
 )
 
 // Kind is what a change does to a resource.
@@ -220,11 +218,6 @@ func embeddedJSON(s string) (any, bool) {
 		return nil, false
 	}
 	return v, true
-}
-
-func isUnknown(v any) bool {
-	s, ok := v.(string)
-	return ok && s == mockcloud.UnknownMarker
 }
 
 // Path is an input path as Pulumi prints it: `spec.template`, `tags["a/b"]`,

@@ -36,18 +36,37 @@ func DiffMarkdown(stack string, changes []Change, costLine string, warnings []st
 	for _, w := range warnings {
 		head.WriteString("> :warning: " + w + "\n\n")
 	}
-	out := head.String()
-	for i, block := range changeBlocks(changes) {
-		if len(out)+len(block.text)+trimNoteReserve > budget {
-			var left []Change
-			for _, b := range changeBlocks(changes)[i:] {
-				left = append(left, b.changes...)
-			}
-			return out + trimNote(stack, left)
-		}
-		out += block.text
+	blocks := changeBlocks(changes)
+	size := head.Len()
+	for _, b := range blocks {
+		size += len(b.text)
 	}
-	return out
+	if size <= budget {
+		return head.String() + joinBlocks(blocks)
+	}
+	// Too long: show what fits beside a note of what is left out, dropping
+	// blocks until the note fits too.
+	shown, size := 0, head.Len()
+	for shown < len(blocks) && size+len(blocks[shown].text)+trimNoteReserve <= budget {
+		size += len(blocks[shown].text)
+		shown++
+	}
+	for {
+		note := trimNote(stack, blocks[shown:])
+		if size+len(note) <= budget || shown == 0 {
+			return head.String() + joinBlocks(blocks[:shown]) + note
+		}
+		shown--
+		size -= len(blocks[shown].text)
+	}
+}
+
+func joinBlocks(blocks []block) string {
+	var b strings.Builder
+	for _, bl := range blocks {
+		b.WriteString(bl.text)
+	}
+	return b.String()
 }
 
 // block is one fenced diff block and the changes it shows.
@@ -87,8 +106,8 @@ func changeBlocks(changes []Change) []block {
 	return out
 }
 
-// trimNoteReserve is the most a trim note takes (it lists at most five
-// types).
+// trimNoteReserve is room kept for the trim note, which lists at most five
+// types of each kind.
 const trimNoteReserve = 1200
 
 // summaryLine is "**dev**: +1 to add · ~2 to change · ±1 to replace · −0 to
@@ -291,7 +310,11 @@ func DependentsNote(dependents []Change) string {
 }
 
 // trimNote says what was left out and how to see it.
-func trimNote(stack string, left []Change) string {
+func trimNote(stack string, blocks []block) string {
+	var left []Change
+	for _, b := range blocks {
+		left = append(left, b.changes...)
+	}
 	var parts []string
 	for _, k := range []Kind{Replaced, Removed, Changed, Added} {
 		counts := countByType(left, k)
