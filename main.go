@@ -1,6 +1,7 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
-// workshop; `go run . plan --stack NAME` previews it offline and
-// `go run . chaos --stack NAME` runs its chaos experiment.
+// workshop; `go run . plan --stack NAME` previews it offline (--diff and
+// --cost review a change) and `go run . chaos --stack NAME` runs its chaos
+// experiment.
 package main
 
 import (
@@ -13,13 +14,14 @@ import (
 
 	"github.com/workshop/spinnaker-modernization/stacks"
 	"github.com/workshop/spinnaker-modernization/stacks/experiment"
+	"github.com/workshop/spinnaker-modernization/stacks/plan"
 )
 
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "plan":
-			os.Exit(stacks.PlanCommand(os.Args[2:], os.Stdout, os.Stderr))
+			os.Exit(plan.Command(os.Args[2:], os.Stdout, os.Stderr))
 		case "chaos":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)

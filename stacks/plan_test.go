@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,127 +10,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
-
-func TestPlanIsDeterministic(t *testing.T) {
-	a, err := Plan("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Plan("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
-		for i := range min(len(al), len(bl)) {
-			if al[i] != bl[i] {
-				t.Fatalf("two plans of the same stack differ at line %d:\n%s\n%s", i+1, al[i], bl[i])
-			}
-		}
-		t.Fatal("two plans of the same stack differ in length")
-	}
-}
-
-func TestPlanHasPreviewShape(t *testing.T) {
-	out, err := Plan("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan struct {
-		Steps []PlanStep `json:"steps"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&plan); err != nil {
-		t.Fatal(err)
-	}
-	byType := map[string][]PlanStep{}
-	for _, s := range plan.Steps {
-		if s.Op != "create" || s.URN != s.NewState.URN || s.NewState.Inputs == nil || s.NewState.Dependencies == nil {
-			t.Errorf("malformed step %+v", s)
-		}
-		byType[s.NewState.Type] = append(byType[s.NewState.Type], s)
-	}
-	// Remote components are one step each, with their inputs.
-	// The app and the platform cluster.
-	clusters := byType["eks:index:Cluster"]
-	if len(clusters) != 2 {
-		t.Fatalf("%d eks cluster steps", len(clusters))
-	}
-	for _, c := range clusters {
-		if c.NewState.Inputs["authenticationMode"] != "API" {
-			t.Errorf("%s: authentication mode %v", c.URN, c.NewState.Inputs["authenticationMode"])
-		}
-	}
-	// Five on the app cluster (load balancer controller, autoscaler,
-	// metrics-server, the Lattice controller and ExternalDNS); metrics-server
-	// and, for the dev stack's internal Spinnaker ingress, the load balancer
-	// controller on the platform.
-	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 7 {
-		t.Errorf("want 7 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
-	}
-	for _, typ := range []string{
-		"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:ec2/vpc:Vpc",
-		"aws:ec2/natGateway:NatGateway", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon",
-		"aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:ec2/flowLog:FlowLog",
-		// The platform.
-		"aws:ecr/repository:Repository", "aws:codebuild/project:Project", "aws:eks/accessEntry:AccessEntry",
-		"kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", "workshop:spinnaker:Spinnaker",
-		"kubernetes:networking.k8s.io/v1:Ingress",
-	} {
-		if len(byType[typ]) == 0 {
-			t.Errorf("plan has no %s", typ)
-		}
-	}
-	// The state bucket and key are protected from deletion.
-	for _, typ := range []string{"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key"} {
-		for _, s := range byType[typ] {
-			if strings.Contains(s.URN, "-state") && !s.NewState.Protect {
-				t.Errorf("%s is not protected", s.URN)
-			}
-		}
-	}
-	// The kubeconfig is a secret and prints as one.
-	providers := byType["pulumi:providers:kubernetes"]
-	if len(providers) != 2 {
-		t.Errorf("%d kubernetes providers", len(providers))
-	}
-	for _, p := range providers {
-		if p.NewState.Inputs["kubeconfig"] != "[secret]" {
-			t.Errorf("%s: kubeconfig printed", p.URN)
-		}
-	}
-	if strings.Contains(string(out), "certificate-authority-data") {
-		t.Error("kubeconfig contents leaked into the plan")
-	}
-}
-
-func TestPlanCommandReportsConfigErrors(t *testing.T) {
-	dir := t.TempDir()
-	copyFile(t, "../Pulumi.yaml", filepath.Join(dir, "Pulumi.yaml"))
-	bad := "config:\n  workshop:appVpcCidr: 10.0.0/16\n"
-	if err := os.WriteFile(filepath.Join(dir, "Pulumi.bad.yaml"), []byte(bad), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	code := PlanCommand([]string{"--stack", "bad", "--dir", dir}, &stdout, &stderr)
-	if code == 0 || stdout.Len() != 0 {
-		t.Fatalf("exit %d, stdout %q", code, stdout.String())
-	}
-	want := `config workshop:appVpcCidr: "10.0.0/16" is not an IPv4 CIDR`
-	if !strings.Contains(stderr.String(), want) {
-		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
-	}
-
-	stderr.Reset()
-	if code := PlanCommand(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "--stack is required") {
-		t.Errorf("no --stack: exit %d, %q", code, stderr.String())
-	}
-	stderr.Reset()
-	if code := PlanCommand([]string{"--stack", "missing", "--dir", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "Pulumi.missing.yaml") {
-		t.Errorf("missing stack file: exit %d, %q", code, stderr.String())
-	}
-}
 
 func TestSecureConfigReadsAsSecret(t *testing.T) {
 	dir := t.TempDir()
