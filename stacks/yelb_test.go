@@ -5,16 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/workshop/spinnaker-modernization/components/addons"
 	"github.com/workshop/spinnaker-modernization/components/yelb"
+	"github.com/workshop/spinnaker-modernization/internal/buildspecrun"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
 	"github.com/workshop/spinnaker-modernization/manifests"
 )
@@ -292,78 +289,41 @@ func TestBackendAndDeliverySwitches(t *testing.T) {
 	}
 }
 
-// fakeAWS copies `aws s3 cp [--recursive] SRC DST` with s3://<bucket>/
-// mapped under $FAKE_S3, so the buildspec runs against a local bucket.
-const fakeAWS = `#!/bin/sh
-[ "$1 $2" = "s3 cp" ] || { echo "fake aws: unexpected: aws $*" >&2; exit 1; }
-shift 2
-recursive=
-if [ "$1" = --recursive ]; then recursive=1; shift; fi
-local_path() { case $1 in s3://*) echo "$FAKE_S3/${1#s3://}" ;; *) echo "$1" ;; esac; }
-src=$(local_path "$1"); dst=$(local_path "$2")
-if [ -n "$recursive" ]; then mkdir -p "$dst" && cp -R "$src"/. "$dst"
-else mkdir -p "$(dirname "$dst")" && cp "$src" "$dst"; fi
-`
-
 // TestBuildRendersEveryStageThePipelinesDeploy runs the buildspec's
 // post_build commands on what the dev stack uploads: afterwards every stage
 // manifest the pipelines deploy lies at the bucket's top level with the
 // built image in place of the placeholder (stage 4 runs v2 too).
 func TestBuildRendersEveryStageThePipelinesDeploy(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash is not installed")
-	}
 	cloud, _ := devGraph(t)
-	root := t.TempDir()
-	bucket := filepath.Join(root, "s3", "artifacts")
+	b, err := buildspecrun.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	templates := map[string]bool{}
 	for _, r := range cloud.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
-		writeFile(t, filepath.Join(bucket, r.String("key")), r.String("content"), 0o644)
+		if err := b.Put("artifacts", r.String("key"), r.String("content")); err != nil {
+			t.Fatal(err)
+		}
 		if f, ok := strings.CutPrefix(r.String("key"), "templates/"); ok {
 			templates[f] = true
 		}
 	}
-	bin := filepath.Join(root, "bin")
-	writeFile(t, filepath.Join(bin, "aws"), fakeAWS, 0o755)
-	writeFile(t, filepath.Join(bin, "docker"), "#!/bin/sh\nexit 0\n", 0o755)
-
-	var spec struct {
-		Phases map[string]struct {
-			Commands []string `json:"commands"`
-		} `json:"phases"`
-	}
-	if err := yaml.Unmarshal([]byte(manifests.Read("buildspec.yml")), &spec); err != nil {
-		t.Fatal(err)
-	}
 	const repository, tag = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev/yelbv2", "abc-7"
-	cmd := exec.Command(bash, "-c", strings.Join(spec.Phases["post_build"].Commands, "\n"))
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_S3="+filepath.Join(root, "s3"),
-		"ARTIFACT_BUCKET=artifacts", "REPOSITORY_URI="+repository, "IMAGE_TAG="+tag, "CODEBUILD_BUILD_SUCCEEDING=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := b.Run(manifests.Read("buildspec.yml"), []string{"ARTIFACT_BUCKET=artifacts", "REPOSITORY_URI=" + repository,
+		"IMAGE_TAG=" + tag, "CODEBUILD_BUILD_SUCCEEDING=1"}, "post_build")
+	if err != nil {
 		t.Fatalf("post_build: %v\n%s", err, out)
 	}
 	for _, f := range yelb.StageFiles {
-		b, err := os.ReadFile(filepath.Join(bucket, f))
+		text, err := os.ReadFile(b.Object("artifacts", f))
 		switch {
 		case err != nil:
 			t.Errorf("the pipelines deploy %s, which is not in the bucket after the build: %v", f, err)
-		case strings.Contains(string(b), yelb.AppServerV2Placeholder):
+		case strings.Contains(string(text), yelb.AppServerV2Placeholder):
 			t.Errorf("%s still holds the placeholder %s", f, yelb.AppServerV2Placeholder)
-		case templates[f] && !strings.Contains(string(b), repository+":"+tag):
+		case templates[f] && !strings.Contains(string(text), repository+":"+tag):
 			t.Errorf("%s runs v2 without the built image %s:%s", f, repository, tag)
 		}
-	}
-}
-
-func writeFile(t *testing.T, name, text string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(name, []byte(text), mode); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -3,8 +3,6 @@ package delivery
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/workshop/spinnaker-modernization/components/awsiam"
+	"github.com/workshop/spinnaker-modernization/internal/buildspecrun"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
 )
 
@@ -147,33 +146,30 @@ func TestBuildspec(t *testing.T) {
 	}
 }
 
-// TestEveryBuildPushesATagOfItsOwn runs the buildspec's commands in bash
-// with docker and aws replaced by stand-ins: an immutable repository
-// rejects a tag pushed twice (ECR user guide, image-tag-mutability), and a
-// pipeline run again builds the same commit again, with a new
-// CODEBUILD_BUILD_NUMBER (CodeBuild user guide, build-env-ref-env-vars).
+// TestEveryBuildPushesATagOfItsOwn runs the buildspec twice on the same
+// commit: an immutable repository rejects a tag pushed twice (ECR user
+// guide, image-tag-mutability), and a pipeline run again builds the same
+// commit with a new CODEBUILD_BUILD_NUMBER (CodeBuild user guide,
+// build-env-ref-env-vars).
 func TestEveryBuildPushesATagOfItsOwn(t *testing.T) {
-	bash, err := exec.LookPath("bash")
+	b, err := buildspecrun.New(t.TempDir())
 	if err != nil {
-		t.Skip("bash not installed")
+		t.Fatal(err)
 	}
-	script := buildScript(t, buildspecOf(t))
-	dir := t.TempDir()
-	writeStandIns(t, dir)
+	if err := b.Put("artifacts", "templates/2.app-v2.yaml", "image: __APP_V2_IMAGE__\n"); err != nil {
+		t.Fatal(err)
+	}
 	for build := 1; build <= 2; build++ {
 		t.Run(fmt.Sprint("build ", build), func(t *testing.T) {
-			cmd := exec.Command(bash, "-c", script)
-			cmd.Dir = t.TempDir()
-			cmd.Env = append(os.Environ(),
-				"PATH="+filepath.Join(dir, "bin")+":"+os.Getenv("PATH"), "STATE="+dir,
+			out, err := b.Run(buildspecOf(t), []string{
 				"CODEBUILD_RESOLVED_SOURCE_VERSION=0123456789abcdef0123456789abcdef01234567",
 				fmt.Sprint("CODEBUILD_BUILD_NUMBER=", build), "CODEBUILD_BUILD_SUCCEEDING=1",
 				"REPOSITORY_URI=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev/yelbv2",
-				"ARTIFACT_BUCKET=artifacts", "APP_DIR=yelb-appserver", "AWS_DEFAULT_REGION=ap-northeast-2")
-			if out, err := cmd.CombinedOutput(); err != nil {
+				"ARTIFACT_BUCKET=artifacts", "APP_DIR=yelb-appserver", "AWS_DEFAULT_REGION=ap-northeast-2"})
+			if err != nil {
 				t.Fatalf("build %d failed: %v\n%s", build, err, out)
 			}
-			rendered, err := os.ReadFile(filepath.Join(dir, "bucket", "2.app-v2.yaml"))
+			rendered, err := os.ReadFile(b.Object("artifacts", "2.app-v2.yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,61 +177,6 @@ func TestEveryBuildPushesATagOfItsOwn(t *testing.T) {
 				t.Errorf("the v2 manifest does not name %s:\n%s", want, rendered)
 			}
 		})
-	}
-}
-
-// buildScript is the phases' commands in order, as one bash script:
-// buildspec version 0.2 keeps variables from command to command.
-func buildScript(t *testing.T, text string) string {
-	t.Helper()
-	var spec struct {
-		Phases map[string]struct {
-			Commands []string `yaml:"commands"`
-		} `yaml:"phases"`
-	}
-	if err := yaml.Unmarshal([]byte(text), &spec); err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, phase := range []string{"install", "pre_build", "build", "post_build"} {
-		lines = append(lines, spec.Phases[phase].Commands...)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// writeStandIns puts docker and aws under dir/bin: docker push refuses a
-// tag it has seen, as an immutable repository does; aws s3 cp copies to and
-// from dir/bucket, which holds the v2 template.
-func writeStandIns(t *testing.T, dir string) {
-	t.Helper()
-	files := map[string]string{
-		"bin/docker": `#!/bin/sh
-case "$1" in
-login) cat >/dev/null ;;
-push) if grep -qxF "$2" "$STATE/pushed" 2>/dev/null; then echo "tag invalid: $2 already exists and the repository is immutable" >&2; exit 1; fi
-      echo "$2" >>"$STATE/pushed" ;;
-esac
-`,
-		"bin/aws": `#!/bin/sh
-case "$1 $2" in
-"ecr get-login-password") echo token ;;
-"s3 cp") src="$3" dst="$4"
-  case "$src" in s3://*) src="$STATE/bucket/${src#s3://*/}" ;; esac
-  case "$dst" in s3://*) dst="$STATE/bucket/${dst#s3://*/}" ;; esac
-  mkdir -p "$(dirname "$dst")" && cp "$src" "$dst" ;;
-*) echo "unexpected: aws $*" >&2; exit 1 ;;
-esac
-`,
-		"bucket/templates/2.app-v2.yaml": "image: __APP_V2_IMAGE__\n",
-	}
-	for name, body := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -78,7 +78,7 @@ func TestCommandDiffsAgainstAnEarlierPlan(t *testing.T) {
 	// hour, × 730 a month. The desired size itself shows as no change: the
 	// node group ignores it on update.
 	for _, want := range []string{
-		"**Cost:** $0.7840/hour → $0.8175/hour (**+$0.0335/hour**, +$24.45/month)",
+		"**Cost:** $0.7835/hour → $0.8170/hour (**+$0.0335/hour**, +$24.45/month)",
 		"! aws:eks/nodeGroup:NodeGroup hello-dev-app-default   (replace: nodeGroupName forces it)",
 		`- nodeGroupName: "hello-dev-app-old"  # forces replacement`,
 		"+ scalingConfig.maxSize: 9",
@@ -100,7 +100,7 @@ func TestCommandPricesTheStackAndAWorkshop(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}
 	md := out.String()
-	if !strings.HasPrefix(md, "**`dev`** runs at about **$0.8175/hour**") {
+	if !strings.HasPrefix(md, "**`dev`** runs at about **$0.8170/hour**") {
 		t.Errorf("head %.120s", md)
 	}
 	if !strings.Contains(md, "**A one-day workshop for 20 attendees** (one stack each, up for 24 hours)") {

@@ -24,13 +24,13 @@ import (
 //	EBS gp3                  3 × 20 + 500 node roots, MySQL 10,
 //	                         yelb-db 4, redis 4 = 578 GB × 0.0912/730  0.0722104…
 //	per month, over 730 h    2 secrets × 0.40 + 3 KMS keys × 1.00
-//	                         + 2 high-resolution alarms × 0.30
+//	                         + 2 standard alarms (60 s) × 0.10
 //	                         + 1 composite × 0.50 + 1 dashboard × 3.00
-//	                         = 7.90 / 730                              0.0108219…
-//	total                                                              0.8175323…
+//	                         = 7.50 / 730                              0.0102739…
+//	total                                                              0.8169844…
 func TestDevStackCostPerHour(t *testing.T) {
 	const want = 0.20 + 3*0.026 + 0.236 + 2*0.059 + 5*0.005 + 2*0.0225 + 0.0325 +
-		578*0.0912/730 + (2*0.40+3*1.00+2*0.30+0.50+3.00)/730
+		578*0.0912/730 + (2*0.40+3*1.00+2*0.10+0.50+3.00)/730
 	p, err := Read(goldenPlan)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestDevStackCostPerHour(t *testing.T) {
 	if regions := e.Regions(); len(regions) != 1 || math.Abs(regions["ap-northeast-2"]-want) > 1e-9 {
 		t.Errorf("regions %v", regions)
 	}
-	if md := e.Markdown("dev", prices); !strings.Contains(md, "**$0.8175/hour** ($596.80/month at 730 hours)") {
+	if md := e.Markdown("dev", prices); !strings.Contains(md, "**$0.8170/hour** ($596.40/month at 730 hours)") {
 		t.Errorf("markdown head: %.200s", md)
 	}
 }
