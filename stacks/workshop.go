@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -71,6 +72,14 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	}
 	withAWS := pulumi.Providers(provider)
 
+	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	if err != nil {
+		return fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	if err := cluster.CheckAdminsExcludeCreator(cfg.ClusterAdmins, identity.Arn); err != nil {
+		return &ConfigError{Key: "workshop:clusterAdmins", Problem: err.Error()}
+	}
+
 	if cfg.StateBackend {
 		backend, err := statebackend.NewStateBackend(ctx, cfg.Prefix, statebackend.StateBackendArgs{
 			Region:         cfg.Region,
@@ -84,11 +93,6 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		ctx.Export("secretsProvider", backend.SecretsProvider)
 	}
 
-	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
-	if err != nil {
-		return fmt.Errorf("looking up the AWS account: %w", err)
-	}
-
 	appFlags := cfg.AddOns
 	traffic := addons.TrafficArgs{AccountID: pulumi.String(identity.AccountId), AppNamespace: cfg.Prefix}
 	if cfg.Yelb.Enabled {
@@ -96,14 +100,24 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		appFlags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
 		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
 	}
-	appNet, app, appAddOns, err := clusterStack(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg.NodeGroup, appFlags, traffic, cfg, tags, withAWS)
+	appNet, err := newNetwork(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg, identity.AccountId, tags, withAWS)
+	if err != nil {
+		return err
+	}
+	var platNet *network.Network
+	if cfg.Platform {
+		if platNet, err = newNetwork(ctx, cfg.Prefix+"-platform", cfg.PlatformVpcCidr, cfg, identity.AccountId, tags, withAWS); err != nil {
+			return err
+		}
+	}
+	app, appAddOns, err := clusterStack(ctx, cfg.Prefix+"-app", appNet, appAPIAccess(cfg, platNet), cfg.NodeGroup, appFlags, traffic, cfg, tags, withAWS)
 	if err != nil {
 		return err
 	}
 
 	var artifactBucket pulumi.StringInput
 	if cfg.Platform {
-		ci, err := platform(ctx, cfg, tags, provider, identity.AccountId, app)
+		ci, err := platform(ctx, cfg, tags, provider, identity.AccountId, app, platNet)
 		if err != nil {
 			return err
 		}
@@ -209,22 +223,42 @@ func experiments(ctx *pulumi.Context, cfg Config, accountID string, net *network
 	return nil
 }
 
-// clusterStack is a VPC, an EKS cluster in it and the cluster's add-ons: the
-// shape both the app and the platform cluster share.
-func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes cluster.NodeGroupArgs, flags addons.Flags,
-	traffic addons.TrafficArgs, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
-) (*network.Network, *cluster.Cluster, *addons.AddOns, error) {
-	net, err := network.NewNetwork(ctx, name, network.NetworkArgs{
+// newNetwork is the VPC of one of the clusters.
+func newNetwork(ctx *pulumi.Context, name string, cidr netip.Prefix, cfg Config, accountID string, tags map[string]string, withAWS pulumi.ResourceOption) (*network.Network, error) {
+	return network.NewNetwork(ctx, name, network.NetworkArgs{
 		Cidr:              cidr,
 		AvailabilityZones: cfg.AvailabilityZones,
 		NatStrategy:       cfg.NatStrategy,
 		FlowLogs:          cfg.FlowLogs,
 		LogRetentionDays:  cfg.LogRetentionDays,
+		Region:            cfg.Region,
+		AccountID:         accountID,
 		Tags:              tags,
 	}, withAWS)
-	if err != nil {
-		return nil, nil, nil, err
+}
+
+// appAPIAccess is the app cluster's public endpoint allow-list. Spinnaker's
+// clouddriver reaches that endpoint from the platform VPC's NAT addresses
+// (the private endpoint resolves only inside the app VPC), so a list
+// narrower than the whole internet gains them.
+func appAPIAccess(cfg Config, platNet *network.Network) pulumi.StringArrayInput {
+	if platNet == nil || slices.Contains(cfg.APIAccessCidrs, "0.0.0.0/0") {
+		return pulumi.ToStringArray(cfg.APIAccessCidrs)
 	}
+	return platNet.NatPublicIps.ApplyT(func(ips []string) []string {
+		out := slices.Clone(cfg.APIAccessCidrs)
+		for _, ip := range ips {
+			out = append(out, ip+"/32")
+		}
+		return out
+	}).(pulumi.StringArrayOutput)
+}
+
+// clusterStack is an EKS cluster in a VPC and the cluster's add-ons: the
+// shape both the app and the platform cluster share.
+func clusterStack(ctx *pulumi.Context, name string, net *network.Network, apiAccess pulumi.StringArrayInput, nodes cluster.NodeGroupArgs,
+	flags addons.Flags, traffic addons.TrafficArgs, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
+) (*cluster.Cluster, *addons.AddOns, error) {
 	c, err := cluster.NewCluster(ctx, name, cluster.ClusterArgs{
 		ClusterName:       name,
 		KubernetesVersion: cfg.KubernetesVersion,
@@ -233,12 +267,12 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		PrivateSubnetIds:  net.PrivateSubnetIds,
 		NodeGroup:         nodes,
 		Admins:            cfg.ClusterAdmins,
-		APIAccessCidrs:    cfg.APIAccessCidrs,
+		APIAccessCidrs:    apiAccess,
 		LogRetentionDays:  cfg.LogRetentionDays,
 		Tags:              tags,
 	}, withAWS)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	a, err := addons.NewAddOns(ctx, name, addons.AddOnsArgs{
 		ClusterName:       name,
@@ -254,9 +288,9 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		Traffic:           traffic,
 	}, withAWS)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return net, c, a, nil
+	return c, a, nil
 }
 
 // CommonTags go on every taggable AWS resource; the workshop tag lets a

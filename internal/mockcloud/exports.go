@@ -2,6 +2,7 @@ package mockcloud
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -59,12 +60,34 @@ func (c *Cloud) recordingExports(program pulumi.RunFunc) pulumi.RunFunc {
 func resolveExport(name string, value pulumi.Input) Export {
 	e := Export{Name: name}
 	resolved := pulumi.ToOutput(value).ApplyT(func(v any) any {
-		e.Value, e.Known = plainGo(v), true
+		e.Value = plainGo(v)
+		e.Known = !holdsUnknown(e.Value)
 		return v
 	})
 	// IsSecret waits for the output, and the apply above, to settle.
 	e.Secret = pulumi.IsSecret(resolved)
 	return e
+}
+
+// holdsUnknown reports whether a preview's unknown went into v.
+func holdsUnknown(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return strings.Contains(t, UnknownMarker)
+	case map[string]any:
+		for _, e := range t {
+			if holdsUnknown(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if holdsUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // plainGo turns what an apply sees (typed maps and slices) into the plain

@@ -39,7 +39,7 @@ var functions = map[string]function{
 		}, nil
 	}},
 	"aws:secretsmanager/getRandomPassword:getRandomPassword": {secretsmanager.GetRandomPasswordArgs{}, randomPassword},
-	"aws:ec2/getManagedPrefixList:getManagedPrefixList":     {ec2.LookupManagedPrefixListArgs{}, managedPrefixList},
+	"aws:ec2/getManagedPrefixList:getManagedPrefixList":      {ec2.LookupManagedPrefixListArgs{}, managedPrefixList},
 }
 
 // Call implements pulumi.MockResourceMonitor for the functions the program

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -93,9 +94,15 @@ func (c *Cloud) Run(config map[string]string, secretKeys []string, program pulum
 	return c.run(config, secretKeys, program, false)
 }
 
-// Preview runs program as `pulumi preview` of a new stack would: IDs and
-// every attribute the provider computes are unknown, so only what the
-// program itself knows (and the names auto-naming picks) prints.
+// Preview runs program as `pulumi preview` of a new stack would see it:
+// ids and the string attributes a provider computes are unknown, so only
+// what the program itself knows (and the names auto-naming picks) prints.
+// The SDK's mock monitor cannot carry an unknown inside a secret, so an
+// unknown here is a known string holding UnknownMarker (an ARN keeps its
+// arn:aws:<service>:<region>:<account>: head, since programs split it);
+// whatever the program derives from one holds it too, and Plain prints any
+// such string as unknown. Numbers and lists a provider computes keep their
+// made-up values.
 func (c *Cloud) Preview(config map[string]string, secretKeys []string, program pulumi.RunFunc) error {
 	return c.run(config, secretKeys, program, true)
 }
@@ -107,7 +114,6 @@ func (c *Cloud) run(config map[string]string, secretKeys []string, program pulum
 	withConfig := func(info *pulumi.RunInfo) {
 		info.Config = config
 		info.ConfigSecretKeys = secretKeys
-		info.DryRun = preview
 	}
 	return pulumi.RunErr(c.recordingExports(program), pulumi.WithMocks(c.Project, c.Stack, c), withConfig)
 }
@@ -267,10 +273,12 @@ func (c *Cloud) urn(parent, typ, name string) string {
 }
 
 // Plain converts a property value to plain Go values. With redact, secrets
-// print as "[secret]"; unknowns always print as the preview's unknown marker
-// and resource references as their URN.
+// print as "[secret]"; unknowns, and strings derived from one, always print
+// as the preview's unknown marker, and resource references as their URN.
 func Plain(v resource.PropertyValue, redact bool) any {
 	switch {
+	case v.IsString() && strings.Contains(v.StringValue(), UnknownMarker):
+		return UnknownMarker
 	case v.IsSecret():
 		if redact {
 			return "[secret]"

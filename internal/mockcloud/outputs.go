@@ -18,14 +18,31 @@ type answerer struct {
 	preview bool
 }
 
-func (a *answerer) set(k string, v any) { a.out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+func (a *answerer) set(k string, v any) {
+	a.out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+}
 
 // computed sets an attribute the provider only knows once the resource
-// exists; a preview leaves it out, which the SDK reads as unknown.
+// exists; in a preview a string becomes unknown (see Cloud.Preview).
 func (a *answerer) computed(k string, v any) {
-	if !a.preview {
-		a.set(k, v)
+	if a.preview {
+		v = unknownLike(v)
 	}
+	a.set(k, v)
+}
+
+// unknownLike is the preview's stand-in for a computed value.
+func unknownLike(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if strings.HasPrefix(s, "arn:") {
+		if parts := strings.SplitN(s, ":", 6); len(parts) == 6 {
+			return strings.Join(parts[:5], ":") + ":" + UnknownMarker
+		}
+	}
+	return UnknownMarker
 }
 
 // name returns the physical name in input k, auto-naming it when absent, as
@@ -82,7 +99,7 @@ func (c *Cloud) answer(r Resource, inputs resource.PropertyMap) (string, resourc
 	}
 	if preview && r.Custom {
 		// A resource that does not exist yet has no id in a preview.
-		id = ""
+		id = UnknownMarker
 	}
 	return id, a.out, nil
 }
@@ -98,31 +115,32 @@ func (a *answerer) eksCluster() {
 		clusterName = autoName(a.r)
 		a.set("name", clusterName)
 	}
-	id := resource.NewProperty(clusterName)
+	id := clusterName
 	if a.preview {
-		id = resource.MakeComputed(resource.NewProperty(""))
+		id = UnknownMarker
 	}
 	a.out["eksCluster"] = resource.NewProperty(resource.ResourceReference{
 		URN:  resource.URN(a.r.URN),
 		Name: a.r.Name + "-eksCluster",
 		Type: "aws:eks/cluster:Cluster",
-		ID:   id,
+		ID:   resource.NewProperty(id),
 	})
-	if a.preview {
-		return
-	}
 	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", a.c.Region, strings.ToUpper(a.hex(32)))
 	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(a.hex(32)), a.c.Region)
+	if a.preview {
+		issuer = fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", a.c.Region, UnknownMarker)
+		endpoint = fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", UnknownMarker, a.c.Region)
+	}
 	kubeconfig := eksKubeconfig(endpoint, a.c.Region, clusterName)
 	raw, _ := json.Marshal(kubeconfig)
-	a.set("arn", a.regional("eks", "cluster/"+clusterName))
+	a.computed("arn", a.regional("eks", "cluster/"+clusterName))
 	a.set("endpoint", endpoint)
-	a.set("status", "ACTIVE")
+	a.computed("status", "ACTIVE")
 	a.set("oidcIssuer", issuer)
 	a.set("oidcProviderUrl", "https://"+issuer)
 	a.set("oidcProviderArn", "arn:aws:iam::"+AccountID+":oidc-provider/"+issuer)
-	a.set("clusterSecurityGroupId", "sg-"+hexOf(clusterName+"/cluster", 17))
-	a.set("nodeSecurityGroupId", "sg-"+hexOf(clusterName+"/node", 17))
+	a.computed("clusterSecurityGroupId", "sg-"+hexOf(clusterName+"/cluster", 17))
+	a.computed("nodeSecurityGroupId", "sg-"+hexOf(clusterName+"/node", 17))
 	// pulumi-eks marks both kubeconfig outputs secret.
 	a.out["kubeconfig"] = resource.MakeSecret(resource.NewPropertyValue(kubeconfig))
 	a.out["kubeconfigJson"] = resource.MakeSecret(resource.NewProperty(string(raw)))

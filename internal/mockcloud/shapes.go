@@ -20,6 +20,13 @@ var shapes = map[string]func(a *answerer) string{
 		a.computed("bucketRegionalDomainName", b+".s3."+a.c.Region+".amazonaws.com")
 		return b
 	},
+	// The bucket's settings resources have the bucket's name as id and no ARN.
+	"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     bucketSetting,
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     bucketSetting,
+	"aws:s3/bucketPolicy:BucketPolicy":                                                           bucketSetting,
+	"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               bucketSetting,
+	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       bucketSetting,
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": bucketSetting,
 	"aws:s3/bucketObjectv2:BucketObjectv2": func(a *answerer) string {
 		a.computed("arn", "arn:aws:s3:::"+a.input("bucket")+"/"+a.input("key"))
 		a.computed("etag", a.hex(32))
@@ -201,6 +208,8 @@ var shapes = map[string]func(a *answerer) string{
 	},
 }
 
+func bucketSetting(a *answerer) string { return a.input("bucket") }
+
 // ec2Shape is an EC2 resource: an id with the type's prefix and an ARN of
 // the form arn:aws:ec2:<region>:<account>:<kind>/<id>.
 func ec2Shape(kind, prefix string) func(a *answerer) string {
@@ -238,4 +247,12 @@ func accessEntryIdentity(principal string) string {
 func publicIPv4(seed string) string {
 	sum := sha256.Sum256([]byte(seed))
 	return fmt.Sprintf("13.124.%d.%d", sum[0], max(sum[1], 1))
+}
+
+// KnowsType reports whether the simulated cloud has a shape for an AWS
+// resource type, so a test can make sure every type a program uses gets
+// its real id and ARN.
+func KnowsType(typ string) bool {
+	_, ok := shapes[typ]
+	return ok
 }
