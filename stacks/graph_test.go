@@ -58,8 +58,10 @@ var untaggable = map[string]bool{
 }
 
 func TestEveryTaggableResourceCarriesCommonTags(t *testing.T) {
-	cloud, cfg := devGraph(t)
-	want := CommonTags(cfg)
+	cloud, _ := devGraph(t)
+	// The dev stack's own tag, and the two a sweeper finds a stack's
+	// leftovers by.
+	want := map[string]string{"cost-center": "workshop", "workshop": "hello-dev", "managed-by": "pulumi"}
 	checked := 0
 	for _, r := range cloud.Resources() {
 		if !strings.HasPrefix(r.Type, "aws:") && r.Type != "eks:index:Cluster" || untaggable[r.Type] {
