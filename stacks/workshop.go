@@ -63,54 +63,21 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		_ = ctx.Log.Warn(w, nil)
 	}
 	tags := CommonTags(cfg)
-	provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
-		Region:  pulumi.String(cfg.Region),
-		Profile: optional(cfg.Profile),
-	})
-	if err != nil {
-		return fmt.Errorf("creating AWS provider: %w", err)
-	}
-	withAWS := pulumi.Providers(provider)
-
-	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
-	if err != nil {
-		return fmt.Errorf("looking up the AWS account: %w", err)
-	}
-	if err := cluster.CheckAdminsExcludeCreator(cfg.ClusterAdmins, identity.Arn); err != nil {
-		return &ConfigError{Key: "workshop:clusterAdmins", Problem: err.Error()}
-	}
-
-	if cfg.StateBackend {
-		backend, err := statebackend.NewStateBackend(ctx, cfg.Prefix, statebackend.StateBackendArgs{
-			Region:         cfg.Region,
-			NoncurrentDays: 30,
-			Tags:           tags,
-		}, withAWS)
-		if err != nil {
-			return err
-		}
-		ctx.Export("stateBackendUrl", backend.BackendURL)
-		ctx.Export("secretsProvider", backend.SecretsProvider)
-	}
-
-	appFlags := cfg.AddOns
-	traffic := addons.TrafficArgs{AccountID: pulumi.String(identity.AccountId), AppNamespace: cfg.Prefix}
-	if cfg.Yelb.Enabled {
-		appFlags.GatewayAPIController = cfg.Yelb.Backend == yelb.BackendLattice
-		appFlags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
-		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
-	}
-	appNet, err := newNetwork(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg, identity.AccountId, tags, withAWS)
+	provider, identity, err := awsAccount(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	var platNet *network.Network
-	if cfg.Platform {
-		if platNet, err = newNetwork(ctx, cfg.Prefix+"-platform", cfg.PlatformVpcCidr, cfg, identity.AccountId, tags, withAWS); err != nil {
+	withAWS := pulumi.Providers(provider)
+	if cfg.StateBackend {
+		if err := stateBackend(ctx, cfg, tags, withAWS); err != nil {
 			return err
 		}
 	}
-	app, appAddOns, err := clusterStack(ctx, cfg.Prefix+"-app", appNet, appAPIAccess(cfg, platNet), cfg.NodeGroup, appFlags, traffic, cfg, tags, withAWS)
+	appNet, platNet, err := networks(ctx, cfg, identity.AccountId, tags, withAWS)
+	if err != nil {
+		return err
+	}
+	app, appAddOns, err := appCluster(ctx, cfg, identity.AccountId, appNet, platNet, tags, withAWS)
 	if err != nil {
 		return err
 	}
@@ -143,7 +110,7 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 			VpcId:               appNet.VpcId,
 			VpcCidr:             cfg.AppVpcCidr.String(),
 			NodeSecurityGroupId: app.ClusterSecurityGroupId,
-			ServiceDomain:       traffic.ServiceDomain,
+			ServiceDomain:       yelb.ServiceDomain(cfg.Prefix),
 			ArtifactBucket:      artifactBucket,
 			Tags:                tags,
 		}, withAWS)
@@ -169,6 +136,68 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	ctx.Export("appNodeGroupName", app.NodeGroupName)
 	ctx.Export("kubectlSetup", pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", cfg.Region, app.ClusterName))
 	return nil
+}
+
+// awsAccount is the explicit AWS provider every AWS resource uses and the
+// identity it deploys as. The identity must not be a cluster admin too:
+// pulumi-eks makes the cluster creator admin itself
+// (bootstrapClusterCreatorAdminPermissions), and EKS allows one access entry
+// per principal, so the deploy would fail halfway.
+func awsAccount(ctx *pulumi.Context, cfg Config) (*aws.Provider, *aws.GetCallerIdentityResult, error) {
+	provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
+		Region:  pulumi.String(cfg.Region),
+		Profile: optional(cfg.Profile),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating AWS provider: %w", err)
+	}
+	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	if err != nil {
+		return nil, nil, fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	if err := cluster.CheckAdminsExcludeCreator(cfg.ClusterAdmins, identity.Arn); err != nil {
+		return nil, nil, &ConfigError{Key: "workshop:clusterAdmins", Problem: err.Error()}
+	}
+	return provider, identity, nil
+}
+
+// stateBackend is the bootstrap stack's S3 state bucket and KMS key.
+func stateBackend(ctx *pulumi.Context, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption) error {
+	backend, err := statebackend.NewStateBackend(ctx, cfg.Prefix, statebackend.StateBackendArgs{
+		Region:         cfg.Region,
+		NoncurrentDays: 30,
+		Tags:           tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	ctx.Export("stateBackendUrl", backend.BackendURL)
+	ctx.Export("secretsProvider", backend.SecretsProvider)
+	return nil
+}
+
+// networks are the app VPC and, with the platform, the platform VPC, made
+// first because the app cluster's endpoint lets in the platform's NAT.
+func networks(ctx *pulumi.Context, cfg Config, accountID string, tags map[string]string, withAWS pulumi.ResourceOption) (app, platform *network.Network, err error) {
+	app, err = newNetwork(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg, accountID, tags, withAWS)
+	if err != nil || !cfg.Platform {
+		return app, nil, err
+	}
+	platform, err = newNetwork(ctx, cfg.Prefix+"-platform", cfg.PlatformVpcCidr, cfg, accountID, tags, withAWS)
+	return app, platform, err
+}
+
+// appCluster is the app cluster with its add-ons, the traffic controller of
+// the chosen yelb backend among them.
+func appCluster(ctx *pulumi.Context, cfg Config, accountID string, appNet, platNet *network.Network, tags map[string]string, withAWS pulumi.ResourceOption) (*cluster.Cluster, *addons.AddOns, error) {
+	flags := cfg.AddOns
+	traffic := addons.TrafficArgs{AccountID: pulumi.String(accountID), AppNamespace: cfg.Prefix}
+	if cfg.Yelb.Enabled {
+		flags.GatewayAPIController = cfg.Yelb.Backend == yelb.BackendLattice
+		flags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
+		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
+	}
+	return clusterStack(ctx, cfg.Prefix+"-app", appNet, appAPIAccess(cfg, platNet), cfg.NodeGroup, flags, traffic, cfg, tags, withAWS)
 }
 
 // experiments sets up the chaos part of the workshop against the app cluster
