@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/workshop/spinnaker-modernization/components/network"
 )
 
 // parser reads typed values out of raw config and collects every problem.
@@ -107,10 +109,10 @@ func (p *parser) cidr(key string, dst *netip.Prefix) {
 		p.failRead(key, "%q is not an IPv4 CIDR; expected a block such as 10.0.0.0/16", v)
 	case pr.Masked() != pr:
 		p.failRead(key, "%q has host bits set; expected the network address, %s", v, pr.Masked())
-	case pr.Bits() < 16 || pr.Bits() > 21:
+	case pr.Bits() < 16 || pr.Bits() > network.MaxVpcBits:
 		// network.SubnetPlan gives public subnets 1/64 of the VPC; below a
 		// /21 they fall under the /27 an ALB needs.
-		p.failRead(key, "%q is a /%d; expected a /16 to /21: VPC allows at most a /16, and anything smaller than a /21 leaves public subnets under the /27 with 8 free addresses an ALB needs", v, pr.Bits())
+		p.failRead(key, "%q is a /%d; expected a /16 to /%d: a VPC is at most a /16, and a smaller one than a /%d leaves public subnets under the /27 with 8 free addresses an ALB needs", v, pr.Bits(), network.MaxVpcBits, network.MaxVpcBits)
 	default:
 		*dst = pr
 	}
