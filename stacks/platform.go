@@ -9,6 +9,7 @@ import (
 	"github.com/workshop/spinnaker-modernization/components/addons"
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/delivery"
+	"github.com/workshop/spinnaker-modernization/components/network"
 	"github.com/workshop/spinnaker-modernization/components/spinnaker"
 	"github.com/workshop/spinnaker-modernization/components/yelb"
 )
@@ -25,10 +26,10 @@ func SpinnakerLoadBalancerName(prefix string) string { return prefix + "-cd" }
 // resources, and Spinnaker with the accounts halconfig.sh used to register.
 // It waits for the app cluster only where the "eks" account needs that
 // cluster's endpoint and access entry.
-func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, accountID string, app *cluster.Cluster) (*delivery.Delivery, error) {
+func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, accountID string, app *cluster.Cluster, net *network.Network) (*delivery.Delivery, error) {
 	withAWS := pulumi.Providers(provider)
 	name := cfg.Prefix + "-platform"
-	_, plat, platAddOns, err := clusterStack(ctx, name, cfg.PlatformVpcCidr, cfg.PlatformNodeGroup,
+	plat, platAddOns, err := clusterStack(ctx, name, net, pulumi.ToStringArray(cfg.APIAccessCidrs), cfg.PlatformNodeGroup,
 		addons.Flags{EBSCSIDriver: true, MetricsServer: true, LoadBalancerController: cfg.SpinnakerIngress.Enabled}, addons.TrafficArgs{}, cfg, tags, withAWS)
 	if err != nil {
 		return nil, err

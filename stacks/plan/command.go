@@ -78,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (options, bool) {
 			return fmt.Errorf("%q is not KEY=VALUE", kv)
 		}
 		if !strings.Contains(k, ":") {
-			k = stacks.Namespace + ":" + k
+			k = stacks.ConfigNamespace + ":" + k
 		}
 		o.overrides[k] = v
 		return nil
