@@ -60,7 +60,6 @@ type run struct {
 	*Runner
 	op      Op
 	results map[string]*Result
-	opened  map[string]Stack
 	infos   map[string]StackInfo
 }
 
@@ -76,7 +75,7 @@ func (r *Runner) Run(ctx context.Context, op Op, targets []Target) (*Report, err
 		r.Board = NewBoard(targets, r.Now)
 	}
 	start := r.Now()
-	rn := &run{Runner: r, op: op, results: map[string]*Result{}, opened: map[string]Stack{}, infos: map[string]StackInfo{}}
+	rn := &run{Runner: r, op: op, results: map[string]*Result{}, infos: map[string]StackInfo{}}
 	report := &Report{Op: op}
 	for _, t := range targets {
 		rn.results[t.Stack()] = &Result{Stack: t.Stack(), Email: t.Email, Platform: t.Platform, Result: ResultNotStarted}
@@ -105,10 +104,11 @@ func (rn *run) execute(ctx context.Context, targets []Target, report *Report) er
 			report.Unlisted = append(report.Unlisted, info.Name)
 		}
 	}
-	rn.openAll(ctx, targets)
-	if rn.op != OpStatus && rn.op != OpOutputs && len(rn.opened) > 0 && ctx.Err() == nil {
+	if rn.op != OpStatus && rn.op != OpOutputs && len(targets) > 0 {
 		if err := rn.Engine.InstallPlugins(ctx); err != nil {
-			rn.failOpened(fmt.Errorf("installing plugins: %w", err))
+			for _, t := range targets {
+				rn.finish(ctx, t, rn.result(t), fmt.Errorf("installing plugins: %w", err))
+			}
 			return fmt.Errorf("installing the program's plugins: %w", err)
 		}
 	}
@@ -125,52 +125,69 @@ func (rn *run) execute(ctx context.Context, targets []Target, report *Report) er
 	return nil
 }
 
-// openAll creates or selects every stack, one at a time: concurrent `stack
-// select` and `stack init` race on the CLI's workspace files
-// (pulumi/pulumi#8186, #6287).
-func (rn *run) openAll(ctx context.Context, targets []Target) {
+// opened is a stack ready for its operation.
+type opened struct {
+	target Target
+	stack  Stack
+}
+
+// openAll creates or selects the phase's stacks one at a time, since
+// concurrent `stack select` and `stack init` race on the CLI's workspace
+// files (pulumi/pulumi#8186, #6287), and hands each on as soon as it is
+// open, so opening overlaps the operations already running.
+func (rn *run) openAll(ctx context.Context, phase []Target) <-chan opened {
+	out := make(chan opened)
+	go func() {
+		defer close(out)
+		for _, t := range phase {
+			if ctx.Err() != nil {
+				return
+			}
+			st := rn.open(ctx, t)
+			if st == nil {
+				continue
+			}
+			select {
+			case out <- opened{t, st}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// open opens one stack, or records why it cannot be.
+func (rn *run) open(ctx context.Context, t Target) Stack {
 	create := rn.op == OpUp || rn.op == OpPreview
-	for _, t := range targets {
-		if ctx.Err() != nil {
-			return
-		}
-		res := rn.results[t.Stack()]
-		if !create && !rn.exists(t) {
-			res.Result = ResultAbsent
-			rn.Board.Finish(t.Stack(), res.Result)
-			continue
-		}
-		rn.Board.Phase(t.Stack(), PhaseOpening)
-		var st Stack
-		err := rn.retrying(ctx, t, func() (err error) {
-			st, err = rn.Engine.Open(ctx, t, create)
-			return err
-		})
-		switch {
-		case errors.Is(err, ErrNoStack):
-			res.Result = ResultAbsent
-			rn.Board.Finish(t.Stack(), res.Result)
-		case err != nil:
-			rn.finish(ctx, t, res, fmt.Errorf("opening the stack: %w", err))
-		default:
-			rn.opened[t.Stack()] = st
-			rn.Board.Phase(t.Stack(), PhaseQueued)
-		}
+	res := rn.result(t)
+	if !create && !rn.exists(t) {
+		res.Result = ResultAbsent
+		rn.Board.Finish(t.Stack(), res.Result)
+		return nil
 	}
+	rn.phase(t, PhaseOpening)
+	var st Stack
+	err := rn.retrying(ctx, t, func() (err error) {
+		st, err = rn.Engine.Open(ctx, t, create)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNoStack):
+		res.Result = ResultAbsent
+		rn.Board.Finish(t.Stack(), res.Result)
+		return nil
+	case err != nil:
+		rn.finish(ctx, t, res, fmt.Errorf("opening the stack: %w", err))
+		return nil
+	}
+	rn.phase(t, PhaseQueued)
+	return st
 }
 
 func (rn *run) exists(t Target) bool {
 	_, ok := rn.infos[t.Stack()]
 	return ok
-}
-
-func (rn *run) failOpened(err error) {
-	for name := range rn.opened {
-		res := rn.results[name]
-		res.Result, res.Error = ResultFailed, err.Error()
-		rn.Board.Finish(name, res.Result)
-	}
-	clear(rn.opened)
 }
 
 // phases orders the stacks: in the shared topology the platform comes up
@@ -230,27 +247,23 @@ func (rn *run) skip(phase []Target, reason string) {
 	}
 }
 
-// parallel runs the phase's opened stacks, at most Parallel at a time; once
-// ctx is cancelled no new stack starts.
+// parallel runs the phase's stacks as they open, at most Parallel at a
+// time; once ctx is cancelled no new stack starts.
 func (rn *run) parallel(ctx context.Context, phase []Target) {
 	slots := make(chan struct{}, max(rn.Parallel, 1))
 	var wg sync.WaitGroup
-	for _, t := range phase {
-		st := rn.opened[t.Stack()]
-		if st == nil {
-			continue
-		}
+	for o := range rn.openAll(ctx, phase) {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			break
+			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			rn.one(ctx, t, st)
+			rn.one(ctx, o.target, o.stack)
 		}()
 	}
 	wg.Wait()
