@@ -164,7 +164,10 @@ func TestRunnerOrdersThePlatform(t *testing.T) {
 			e.existing(tg.Stack(), 3)
 		}
 		e.scripts["a01"] = &script{delay: 20 * time.Millisecond}
-		newRunner(e, 4).Run(context.Background(), OpDown, targets)
+		report, _ := newRunner(e, 4).Run(context.Background(), OpDown, targets)
+		if report.Failed() != 0 || len(e.stacks) != 0 {
+			t.Fatalf("down left %d stacks: %+v", len(e.stacks), report.Results)
+		}
 		start := e.index("destroy platform")
 		for _, a := range []string{"a00", "a01", "a02"} {
 			if done := e.index("done destroy " + a); done > start {
