@@ -109,7 +109,9 @@ func LoadRoster(path string) (*Roster, error) {
 func ParseRoster(file string, data []byte) (*Roster, error) {
 	rd := &reader{file: file}
 	roster := rd.roster(data)
-	if len(rd.problems) == 0 {
+	// Rows are checked even when the file has other problems, so one pass
+	// names every problem of the roster.
+	if len(roster.Attendees) > 0 {
 		rd.problems = append(rd.problems, validate(roster)...)
 	}
 	if len(rd.problems) > 0 {

@@ -261,3 +261,15 @@ func TestRegionsMatchSDK(t *testing.T) {
 		t.Errorf("Regions differ from the SDK's partitions.json:\nours:     %v\nupstream: %v", ours, upstream)
 	}
 }
+
+func TestExampleRosterIsValid(t *testing.T) {
+	r, err := LoadRoster(filepath.Join("..", "..", "attendees.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := targetsOf(t, r)
+	if len(targets) != 4 || targets[0].Config[keyAppCidr] == targets[1].Config[keyAppCidr] {
+		t.Errorf("alice and bob share an account and region and must get disjoint CIDRs: %s, %s",
+			targets[0].Config[keyAppCidr], targets[1].Config[keyAppCidr])
+	}
+}

@@ -35,13 +35,19 @@ func validate(r *Roster) Problems {
 			}
 		}
 	}
-	if len(out) > 0 {
-		return out
-	}
+	// The program's own checks, but one line per key: a field already
+	// found bad is not reported again.
 	_, err := r.Targets(nil, nil)
 	var problems Problems
-	if errors.As(err, &problems) {
-		out = append(out, problems...)
+	errors.As(err, &problems)
+	seenKeys := map[string]bool{}
+	for _, p := range out {
+		seenKeys[p.Where+"\x00"+p.Key] = true
+	}
+	for _, p := range problems {
+		if !seenKeys[p.Where+"\x00"+p.Key] {
+			out = append(out, p)
+		}
 	}
 	return out
 }
