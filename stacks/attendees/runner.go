@@ -134,9 +134,10 @@ type opened struct {
 // openAll creates or selects the phase's stacks one at a time, since
 // concurrent `stack select` and `stack init` race on the CLI's workspace
 // files (pulumi/pulumi#8186, #6287), and hands each on as soon as it is
-// open, so opening overlaps the operations already running.
+// open, so opening overlaps the operations already running and never
+// waits for a free slot.
 func (rn *run) openAll(ctx context.Context, phase []Target) <-chan opened {
-	out := make(chan opened)
+	out := make(chan opened, len(phase))
 	go func() {
 		defer close(out)
 		for _, t := range phase {
