@@ -1,7 +1,8 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
 // workshop; `go run . plan --stack NAME` previews it offline (--diff and
-// --cost review a change) and `go run . chaos --stack NAME` runs its chaos
-// experiment.
+// --cost review a change), `go run . chaos --stack NAME` runs its chaos
+// experiment and `go run . attendees up --roster FILE` drives a stack per
+// attendee.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/workshop/spinnaker-modernization/stacks"
+	"github.com/workshop/spinnaker-modernization/stacks/attendees"
 	"github.com/workshop/spinnaker-modernization/stacks/experiment"
 	"github.com/workshop/spinnaker-modernization/stacks/plan"
 )
@@ -22,6 +24,8 @@ func main() {
 		switch os.Args[1] {
 		case "plan":
 			os.Exit(plan.Command(os.Args[2:], os.Stdout, os.Stderr))
+		case "attendees":
+			os.Exit(attendees.Main(os.Args[2:], os.Stdout, os.Stderr))
 		case "chaos":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)

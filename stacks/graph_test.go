@@ -11,6 +11,7 @@ import (
 
 	"github.com/workshop/spinnaker-modernization/components/awsiam"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
+	"github.com/workshop/spinnaker-modernization/internal/readmecheck"
 )
 
 // devGraph runs the program with the example stack's config.
@@ -252,12 +253,12 @@ func TestOutputsTheREADMEReadsAreNotSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := regexp.MustCompile("pulumi stack output ([A-Za-z]+)([^\n`]*)").FindAllStringSubmatch(string(readme), -1)
+	read := readmecheck.StackOutputReads(string(readme), "")
 	if len(read) < 6 {
 		t.Fatalf("found only %d stack output reads in the README", len(read))
 	}
-	for _, m := range read {
-		name, showSecrets := m[1], strings.Contains(m[2], "--show-secrets")
+	for _, r := range read {
+		name, showSecrets := r.Name, r.ShowSecrets
 		t.Run(name, func(t *testing.T) {
 			e, ok := exports[name]
 			if !ok {

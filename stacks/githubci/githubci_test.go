@@ -1,6 +1,7 @@
 package githubci
 
 import (
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/workshop/spinnaker-modernization/components/awsiam"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
+	"github.com/workshop/spinnaker-modernization/internal/readmecheck"
 )
 
 func config(extra map[string]string) map[string]string {
@@ -184,5 +186,30 @@ func TestCompanionProjectDeclaresEveryKey(t *testing.T) {
 	slices.Sort(declared)
 	if !reflect.DeepEqual(declared, sortedKeys()) {
 		t.Errorf("declared %v, read %v", declared, sortedKeys())
+	}
+}
+
+// The README sets the workflows' variables from this project's outputs;
+// a missing or secret output would set them empty or to "[secret]".
+func TestOutputsTheREADMEReadsAreExportedInClear(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := readmecheck.StackOutputReads(string(readme), "ci/github")
+	if len(reads) < 2 {
+		t.Fatalf("found %d reads of this project's outputs in the README, want the two role ARNs", len(reads))
+	}
+	exports := run(t, config(nil)).Exports()
+	for _, r := range reads {
+		t.Run(r.Name, func(t *testing.T) {
+			e, ok := exports[r.Name]
+			if !ok {
+				t.Fatalf("the README reads %s, which the companion project does not export", r.Name)
+			}
+			if e.Secret != r.ShowSecrets {
+				t.Errorf("secret %v, read with --show-secrets %v", e.Secret, r.ShowSecrets)
+			}
+		})
 	}
 }
