@@ -165,3 +165,26 @@ func TestREADMENamesTheMinimumCLI(t *testing.T) {
 		t.Error("Pulumi.yaml uses type: object; the README must ask for Pulumi CLI v3.187.0 or later")
 	}
 }
+
+// CI and the workflows run exactly the README's test command, so a user who
+// runs it sees what CI saw.
+func TestCIRunsTheREADMETestCommand(t *testing.T) {
+	section := readmeSection(t, "The two commands")
+	_, after, _ := strings.Cut(section, "Run every test")
+	block := regexp.MustCompile("(?s)```sh\n(.*?)\n```").FindStringSubmatch(after)
+	if block == nil {
+		t.Fatal("no test command under \"Run every test\"")
+	}
+	command := strings.TrimSpace(block[1])
+	for _, path := range []string{"../.ci/run", "../.github/workflows/pull-request.yml", "../.github/workflows/main.yml"} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), command) {
+				t.Errorf("%s does not run the README's test command %q", path, command)
+			}
+		})
+	}
+}
