@@ -127,6 +127,19 @@ func TestRunnerResumeIsANoOpForFinishedStacks(t *testing.T) {
 			t.Errorf("a01: %s after %d updates; a config change must update the stack", res.Result, e.calls("up", "a01"))
 		}
 	})
+	t.Run("failed change runs again under the old config", func(t *testing.T) {
+		// The update may have changed resources before it failed, so the
+		// old config's fingerprint no longer describes the stack.
+		changed := targetsOf(t, r)
+		changed[3].Config[keyAppCidr] = "10.8.0.0/16"
+		e.scripts["a03"] = &script{fail: []error{errors.New("creating EKS cluster: boom")}}
+		newRunner(e, 4).Run(context.Background(), OpUp, changed)
+		before := e.calls("up", "a03")
+		report, _ := newRunner(e, 4).Run(context.Background(), OpUp, targets)
+		if res := resultsByStack(report)["a03"]; res.Result != ResultOK || e.calls("up", "a03") != before+1 {
+			t.Errorf("a03: %s; an update that failed half-way leaves the stack to be updated again", res.Result)
+		}
+	})
 	t.Run("force runs everything", func(t *testing.T) {
 		rn := newRunner(e, 4)
 		rn.Force = true
