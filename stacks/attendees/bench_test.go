@@ -80,7 +80,7 @@ func TestRoomWithinTenPercent(t *testing.T) {
 	targets := targetsOf(t, roster(t, 50, TopologyPerAttendee))
 	for _, parallel := range []int{10, 25} {
 		t.Run(fmt.Sprintf("parallel=%d", parallel), func(t *testing.T) {
-			wall, ideal := roomRun(t, targets, parallel, 300*time.Millisecond)
+			wall, ideal := roomRun(t, targets, parallel, 400*time.Millisecond)
 			if wall > ideal*11/10 {
 				t.Errorf("50 stacks took %s; want within 10%% of ceil(50/%d) x one stack = %s", wall, parallel, ideal)
 			}
