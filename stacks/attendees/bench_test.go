@@ -70,3 +70,21 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestRoomWithinTenPercent runs the benchmark's room once in `go test`,
+// with shorter simulated updates, so the bound holds on every run and not
+// only under -bench. Opening is one stack at a time, so a round of P stacks
+// starts over P fake opens; the update stays long enough that they fit the
+// 10%, as real opens (seconds) do in real updates (half an hour).
+func TestRoomWithinTenPercent(t *testing.T) {
+	targets := targetsOf(t, roster(t, 50, TopologyPerAttendee))
+	for _, parallel := range []int{10, 25} {
+		t.Run(fmt.Sprintf("parallel=%d", parallel), func(t *testing.T) {
+			wall, ideal := roomRun(t, targets, parallel, 400*time.Millisecond)
+			if wall > ideal*11/10 {
+				t.Errorf("50 stacks took %s; want within 10%% of ceil(50/%d) x one stack = %s", wall, parallel, ideal)
+			}
+			t.Logf("50 stacks, %d at a time: %s, ideal %s", parallel, wall, ideal)
+		})
+	}
+}

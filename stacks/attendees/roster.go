@@ -115,6 +115,8 @@ func ParseRoster(file string, data []byte) (*Roster, error) {
 		rd.problems = append(rd.problems, validate(roster)...)
 	}
 	if len(rd.problems) > 0 {
+		// In file order, the roster as a whole first.
+		slices.SortStableFunc(rd.problems, func(a, b Problem) int { return a.Line - b.Line })
 		return nil, rd.problems
 	}
 	return roster, nil

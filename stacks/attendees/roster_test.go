@@ -73,7 +73,7 @@ func TestParseRosterRejectsBadRows(t *testing.T) {
 		{"duplicate name", head + "  - {name: alice, email: a@example.com}\n  - {name: alice, email: b@example.com}\n",
 			[]string{`:5: attendee 2 (alice): name: "alice" is taken by attendee 1 (alice)`}},
 		{"name that makes no stack", row("name: Alice_1\nemail: a@example.com"),
-			[]string{"attendee 1 (Alice_1): name: \"Alice_1\" must start with a lowercase letter"}},
+			[]string{"attendee 1 (Alice_1): name: \"Alice_1\" must hold only lowercase letters"}},
 		{"name too long for the prefix", row("name: averyveryverylongname\nemail: a@example.com"),
 			[]string{`name: "averyveryverylongname" with stack "averyveryverylongname" gives the name prefix`, "at most 28"}},
 		{"missing name", row("email: a@example.com"), []string{"attendee 1: name: is missing"}},
@@ -95,7 +95,7 @@ func TestParseRosterRejectsBadRows(t *testing.T) {
 		{"bad config value", row("name: alice\nemail: a@example.com\noverrides:\n  kubernetesVersion: \"1.24\""),
 			[]string{`:7: attendee 1 (alice): overrides.kubernetesVersion: "1.24" is not supported`}},
 		{"too-small CIDR", row("name: alice\nemail: a@example.com\noverrides:\n  appVpcCidr: 10.1.0.0/24"),
-			[]string{"overrides.appVpcCidr: \"10.1.0.0/24\" is a /24; expected a /16 to /22"}},
+			[]string{"overrides.appVpcCidr: \"10.1.0.0/24\" is a /24; expected a /16 to /"}},
 		{"overlapping CIDRs in one account", head +
 			"  - {name: alice, email: a@example.com, account: \"111111111111\", overrides: {appVpcCidr: 10.1.0.0/16}}\n" +
 			"  - {name: bob, email: b@example.com, account: \"111111111111\", overrides: {appVpcCidr: 10.1.128.0/17}}\n",
@@ -121,6 +121,13 @@ func TestParseRosterRejectsBadRows(t *testing.T) {
 				if !strings.Contains(msg, want) {
 					t.Errorf("problems lack %q:\n%s", want, msg)
 				}
+			}
+			seen := map[string]bool{}
+			for _, p := range problems {
+				if seen[p.Where+" "+p.Key] {
+					t.Errorf("two lines for %s %s; want one line per row and key:\n%s", p.Where, p.Key, msg)
+				}
+				seen[p.Where+" "+p.Key] = true
 			}
 			for _, line := range strings.Split(msg, "\n") {
 				if !strings.HasPrefix(line, "attendees.yaml") {
@@ -271,5 +278,19 @@ func TestExampleRosterIsValid(t *testing.T) {
 	if len(targets) != 4 || targets[0].Config[keyAppCidr] == targets[1].Config[keyAppCidr] {
 		t.Errorf("alice and bob share an account and region and must get disjoint CIDRs: %s, %s",
 			targets[0].Config[keyAppCidr], targets[1].Config[keyAppCidr])
+	}
+}
+
+// The program checks a bad name twice, as the stack name and as
+// workshop:name; both come from the row's name, so the roster reports it
+// once, on that field.
+func TestBadNameIsOneProblemOnTheNameField(t *testing.T) {
+	_, err := ParseRoster("attendees.yaml", []byte("defaults: {region: ap-northeast-2}\nattendees:\n  - {name: Alice_1, email: a@example.com}\n"))
+	var problems Problems
+	if !errors.As(err, &problems) {
+		t.Fatalf("got %v; want problems", err)
+	}
+	if len(problems) != 1 || problems[0].Key != "name" {
+		t.Errorf("got %d problems; want one, on name:\n%v", len(problems), err)
 	}
 }

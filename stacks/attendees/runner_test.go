@@ -14,9 +14,11 @@ func TestRunnerNeverExceedsTheBound(t *testing.T) {
 	for _, parallel := range []int{1, 3, 8} {
 		t.Run(fmt.Sprintf("parallel %d", parallel), func(t *testing.T) {
 			e := newFakeEngine()
-			targets := targetsOf(t, roster(t, 12, TopologyPerAttendee))
+			// Three rounds, each long enough that the bound fills while
+			// opening (one stack at a time) lags on a busy machine.
+			targets := targetsOf(t, roster(t, 2*parallel+1, TopologyPerAttendee))
 			for _, tg := range targets {
-				e.scripts[tg.Stack()] = &script{delay: 20 * time.Millisecond}
+				e.scripts[tg.Stack()] = &script{delay: 150 * time.Millisecond}
 			}
 			report, err := newRunner(e, parallel).Run(context.Background(), OpUp, targets)
 			if err != nil {
@@ -125,6 +127,19 @@ func TestRunnerResumeIsANoOpForFinishedStacks(t *testing.T) {
 		third, _ := newRunner(e, 4).Run(context.Background(), OpUp, changed)
 		if res := resultsByStack(third)["a01"]; res.Result != ResultOK || e.calls("up", "a01") != 2 {
 			t.Errorf("a01: %s after %d updates; a config change must update the stack", res.Result, e.calls("up", "a01"))
+		}
+	})
+	t.Run("failed change runs again under the old config", func(t *testing.T) {
+		// The update may have changed resources before it failed, so the
+		// old config's fingerprint no longer describes the stack.
+		changed := targetsOf(t, r)
+		changed[3].Config[keyAppCidr] = "10.8.0.0/16"
+		e.scripts["a03"] = &script{fail: []error{errors.New("creating EKS cluster: boom")}}
+		newRunner(e, 4).Run(context.Background(), OpUp, changed)
+		before := e.calls("up", "a03")
+		report, _ := newRunner(e, 4).Run(context.Background(), OpUp, targets)
+		if res := resultsByStack(report)["a03"]; res.Result != ResultOK || e.calls("up", "a03") != before+1 {
+			t.Errorf("a03: %s; an update that failed half-way leaves the stack to be updated again", res.Result)
 		}
 	})
 	t.Run("force runs everything", func(t *testing.T) {

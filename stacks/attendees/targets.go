@@ -173,6 +173,9 @@ func checkConfig(file string, t Target) Problems {
 
 // field is the roster field a config key comes from, and its line.
 func (t Target) field(key string) (string, int) {
+	if key == stacks.StackNameKey {
+		return "name", t.Line
+	}
 	if f := reserved[key]; f != "" {
 		return f, t.Line
 	}

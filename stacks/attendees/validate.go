@@ -46,6 +46,7 @@ func validate(r *Roster) Problems {
 	}
 	for _, p := range problems {
 		if !seenKeys[p.Where+"\x00"+p.Key] {
+			seenKeys[p.Where+"\x00"+p.Key] = true
 			out = append(out, p)
 		}
 	}

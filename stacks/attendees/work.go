@@ -42,19 +42,20 @@ func (rn *run) preview(ctx context.Context, t Target, st Stack, res *Result, w W
 // cleared before any other, says so without running the engine.
 func (rn *run) up(ctx context.Context, t Target, st Stack, res *Result, w Watch) error {
 	fp := fingerprint(rn.ProgramID, t.Config)
-	if !rn.Force {
-		current, err := st.Fingerprint(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the stack's fingerprint: %w", err)
-		}
-		if current == fp {
-			res.Result = ResultUnchanged
-			return rn.outputs(ctx, t, st, res)
-		}
+	current, err := st.Fingerprint(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the stack's fingerprint: %w", err)
+	}
+	if current == fp && !rn.Force {
+		res.Result = ResultUnchanged
+		return rn.outputs(ctx, t, st, res)
 	}
 	rn.phase(t, PhaseConfiguring)
-	if err := st.SetFingerprint(ctx, ""); err != nil {
-		return fmt.Errorf("clearing the stack's fingerprint: %w", err)
+	// Each call is a CLI run: clear only a fingerprint that is there.
+	if current != "" {
+		if err := st.SetFingerprint(ctx, ""); err != nil {
+			return fmt.Errorf("clearing the stack's fingerprint: %w", err)
+		}
 	}
 	if err := st.Configure(ctx, t.Config); err != nil {
 		return fmt.Errorf("setting config: %w", err)
