@@ -1,0 +1,249 @@
+// Package rehearsal rehearses a stack's chaos experiment offline: it builds
+// the app cluster's shape from the stack config, runs it on upstream's
+// kube-apiserver, kube-scheduler and kube-controller-manager with kwok's
+// fake nodes, performs the experiment the way FIS does, plays the AWS side
+// (the node group, cluster-autoscaler, the EBS driver, the cloud
+// controller) in simulated time, and judges the hypothesis from what the
+// endpoints say every simulated second.
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/workshop/spinnaker-modernization/components/yelb"
+	"github.com/workshop/spinnaker-modernization/internal/harness"
+)
+
+// Result is everything one rehearsal observed.
+type Result struct {
+	Shape   Shape
+	Options Options
+	Tiers   []Tier
+	Samples []Sample
+	Events  []Event
+	Fault   Fault
+	// Steady is false when the cluster never settled before the fault.
+	Steady bool
+	// Wall times of the phases.
+	StartWall, SettleWall, ExperimentWall time.Duration
+	// Nodes is how many nodes the steady state had.
+	Nodes int
+}
+
+// Rehearse runs one rehearsal of shape with the given binaries; dir holds
+// the control plane's files.
+func Rehearse(ctx context.Context, shape Shape, o Options, bins harness.Bins, dir string, log io.Writer) (Result, error) {
+	r := Result{Shape: shape, Options: o, Tiers: shape.Tiers()}
+	t := timing{speed: o.Speed}
+	began := time.Now()
+	cp, err := startControlPlane(ctx, t, o, bins, dir, log)
+	if err != nil {
+		return r, err
+	}
+	defer cp.Stop()
+	r.StartWall = time.Since(began)
+
+	w := newWorld(shape, o, cp, t)
+	if err := w.install(ctx); err != nil {
+		return r, err
+	}
+	began = time.Now()
+	steady, err := w.settle(ctx)
+	r.SettleWall = time.Since(began)
+	if err != nil {
+		return r, err
+	}
+	r.Steady, r.Nodes = steady.ok, steady.nodes
+	if r.Steady {
+		began = time.Now()
+		err = w.experiment(ctx)
+		r.ExperimentWall = time.Since(began)
+	}
+	r.Samples, r.Events = w.samples, w.events
+	if w.fault != nil {
+		r.Fault = *w.fault
+	}
+	return r, err
+}
+
+func startControlPlane(ctx context.Context, t timing, o Options, bins harness.Bins, dir string, log io.Writer) (*harness.ControlPlane, error) {
+	stages, err := kwokStages(t.scaled(o.PodStart), t.scaled(o.VolumeAttach))
+	if err != nil {
+		return nil, err
+	}
+	schedulerConfig := filepath.Join(dir, "scheduler.yaml")
+	if err := os.WriteFile(schedulerConfig, []byte(t.schedulerConfig(filepath.Join(dir, "kubeconfig"))), 0o600); err != nil {
+		return nil, err
+	}
+	cp, err := harness.StartControlPlane(ctx, dir, bins, harness.Options{
+		Controllers: true, Scheduler: true, KwokStages: stages,
+		ExtraControllerFlags: t.controllerFlags(),
+		ExtraAPIServerFlags:  t.apiServerFlags(),
+		ExtraSchedulerFlags:  []string{"--config=" + schedulerConfig},
+		ExtraKwokFlags:       t.kwokFlags(),
+		Log:                  log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting the control plane: %w", err)
+	}
+	return cp, nil
+}
+
+func newWorld(shape Shape, o Options, cp *harness.ControlPlane, t timing) *world {
+	k := newKube(cp)
+	return &world{
+		shape: shape, opts: o, tiers: shape.Tiers(),
+		kube: k, clock: newClock(o.Speed), timing: t,
+		group:   newNodeGroup(shape),
+		volumes: &ebsVolumes{kube: k, classes: ebsClasses(shape.Yelb), zones: map[string]string{}},
+	}
+}
+
+func ebsClasses(objs []yelb.Object) map[string]bool {
+	classes := map[string]bool{}
+	for _, o := range objs {
+		if o.Kind() == "StorageClass" && o["provisioner"] == ebsDriver {
+			classes[o.Name()] = true
+		}
+	}
+	return classes
+}
+
+// install creates the add-ons and the app, as the stack would.
+func (w *world) install(ctx context.Context) error {
+	for _, obj := range addOnObjects(w.shape.Workloads) {
+		if err := w.kube.create(ctx, obj); err != nil {
+			return fmt.Errorf("installing the add-ons: %w", err)
+		}
+	}
+	apply, _ := yelbObjects(w.shape.Yelb)
+	for _, o := range apply {
+		if err := w.kube.create(ctx, map[string]any(o)); err != nil {
+			return fmt.Errorf("installing yelb %s %s: %w", o.Kind(), o.Name(), err)
+		}
+	}
+	return nil
+}
+
+// steadiness is how the cluster looked when it settled.
+type steadiness struct {
+	ok    bool
+	nodes int
+}
+
+// settle runs the cluster until every workload is available, nothing is
+// pending and the node group is complete, for settleFor in a row. Nodes
+// join at once here: the steady state is the cluster as cluster-autoscaler
+// left it, however long that took.
+func (w *world) settle(ctx context.Context) (steadiness, error) {
+	const settleFor = 5 * time.Second
+	deadline := time.Now().Add(w.opts.SettleTimeout)
+	var since time.Duration = -1
+	for time.Now().Before(deadline) {
+		s, err := w.tick(ctx)
+		if err != nil {
+			return steadiness{}, err
+		}
+		ok, err := w.allAvailable(ctx, s)
+		if err != nil {
+			return steadiness{}, err
+		}
+		switch {
+		case !ok:
+			since = -1
+		case since < 0:
+			since = s.At
+		case s.At-since >= settleFor:
+			return steadiness{ok: true, nodes: len(s.Nodes)}, nil
+		}
+		if err := w.sleepTick(ctx); err != nil {
+			return steadiness{}, err
+		}
+	}
+	return steadiness{}, nil
+}
+
+func (w *world) allAvailable(ctx context.Context, s snapshot) (bool, error) {
+	if w.group.upcoming() > 0 {
+		return false, nil
+	}
+	for i := range s.Pods {
+		if s.Pods[i].Spec.NodeName == "" {
+			return false, nil
+		}
+	}
+	var deps appsv1.DeploymentList
+	var sets appsv1.StatefulSetList
+	var daemons appsv1.DaemonSetList
+	for path, into := range map[string]any{"/apis/apps/v1/deployments": &deps, "/apis/apps/v1/statefulsets": &sets, "/apis/apps/v1/daemonsets": &daemons} {
+		if err := w.kube.get(ctx, path, into); err != nil {
+			return false, err
+		}
+	}
+	for _, d := range deps.Items {
+		if d.Spec.Replicas == nil || d.Status.AvailableReplicas != *d.Spec.Replicas {
+			return false, nil
+		}
+	}
+	for _, st := range sets.Items {
+		if st.Spec.Replicas == nil || st.Status.ReadyReplicas != *st.Spec.Replicas {
+			return false, nil
+		}
+	}
+	for _, d := range daemons.Items {
+		if d.Status.DesiredNumberScheduled != int32(len(s.Nodes)) || d.Status.NumberReady != d.Status.DesiredNumberScheduled {
+			return false, nil
+		}
+	}
+	return len(deps.Items)+len(sets.Items)+len(daemons.Items) > 0, nil
+}
+
+// experiment samples the steady state, injects the fault and samples every
+// simulated second until the observation window closes.
+func (w *world) experiment(ctx context.Context) error {
+	w.group.LaunchDelay = w.opts.NodeDelay
+	// What cluster-autoscaler did while the cluster settled is not part
+	// of the experiment.
+	w.events = nil
+	start := w.clock.sim()
+	w.injectedAt = start + w.opts.Before
+	injected := false
+	for {
+		s, err := w.tick(ctx)
+		if err != nil {
+			return err
+		}
+		if !injected && s.At >= w.injectedAt {
+			if err := w.inject(ctx, s); err != nil {
+				return err
+			}
+			injected = true
+		}
+		w.samples = append(w.samples, w.sample(s))
+		if s.At >= w.injectedAt+w.opts.Observe {
+			return nil
+		}
+		if err := w.sleepTick(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// sleepTick waits for the next whole simulated second.
+func (w *world) sleepTick(ctx context.Context) error {
+	now := w.clock.sim()
+	next := now.Truncate(time.Second) + time.Second
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(w.clock.wall(next - now)):
+		return nil
+	}
+}
