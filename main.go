@@ -1,6 +1,7 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
 // workshop; `go run . plan --stack NAME` previews it offline and
-// `go run . chaos --stack NAME` runs its chaos experiment.
+// `go run . chaos --stack NAME` runs its chaos experiment, and
+// `go run . rehearse --stack NAME` rehearses that experiment offline.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/workshop/spinnaker-modernization/stacks"
 	"github.com/workshop/spinnaker-modernization/stacks/experiment"
+	"github.com/workshop/spinnaker-modernization/stacks/rehearsal"
 )
 
 func main() {
@@ -23,6 +25,11 @@ func main() {
 		case "chaos":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		case "rehearse":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			code := rehearsal.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)
 			stop()
 			os.Exit(code)
 		}
