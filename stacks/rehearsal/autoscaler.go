@@ -16,8 +16,8 @@ const autoscalerScanInterval = 10 * time.Second
 
 // autoscale is cluster-autoscaler's scale-up, reduced to what decides it
 // here: every scan it packs the pods the scheduler could not place onto the
-// node group's launching instances and then onto new ones built like a
-// ready node of the group, and raises the group's desired size by the new
+// group's nodes' free room, then its launching instances, then new ones
+// built like a ready node of the group, and raises the group's desired size by the new
 // ones, up to its maximum. It weighs requests, the pod limit, required
 // anti-affinity per hostname and a volume's zone. The template is one node
 // of the group, so with one group over three zones a pod tied to another
@@ -30,7 +30,15 @@ func (w *world) autoscale(ctx context.Context, s snapshot) error {
 		return nil
 	}
 	w.lastAutoscale = s.At
-	pending := w.unschedulable(s)
+	// Pods that fit a node already there (one that joined since the
+	// scheduler last tried) need no new node.
+	existing := w.nodesWithRoom(s)
+	var pending []*corev1.Pod
+	for _, p := range w.unschedulable(s) {
+		if !placeOn(existing, p, w.volumes.zonesOf) {
+			pending = append(pending, p)
+		}
+	}
 	if len(pending) == 0 {
 		return nil
 	}
@@ -86,6 +94,31 @@ func (w *world) unschedulable(s snapshot) []*corev1.Pod {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Namespace+out[i].Name < out[j].Namespace+out[j].Name })
+	return out
+}
+
+// nodesWithRoom are the group's ready nodes with what their pods leave.
+func (w *world) nodesWithRoom(s snapshot) []*simNode {
+	var out []*simNode
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		if !nodeReady(n) || n.Labels[nodegroupLabel] != w.group.Name || !w.servingNode(n.Name) {
+			continue
+		}
+		room := &simNode{
+			zone:     n.Labels[zoneLabel],
+			pods:     int(n.Status.Allocatable.Pods().Value()),
+			cpuMilli: n.Status.Allocatable.Cpu().MilliValue(),
+			memory:   n.Status.Allocatable.Memory().Value(),
+		}
+		for j := range s.Pods {
+			p := &s.Pods[j]
+			if p.Spec.NodeName == n.Name && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
+				room.add(p)
+			}
+		}
+		out = append(out, room)
+	}
 	return out
 }
 

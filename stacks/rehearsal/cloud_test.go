@@ -2,6 +2,7 @@ package rehearsal
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -122,6 +123,7 @@ func TestAutoscalerSizesTheScaleUp(t *testing.T) {
 		{"up to the maximum", []corev1.Pod{pendingPod("ui-1", spread, true, ""), pendingPod("ui-2", spread, true, ""), pendingPod("ui-3", spread, true, "")}, 3, 4, 4},
 		{"a volume in another zone", []corev1.Pod{pendingPod("db-0", nil, false, "data-db-0")}, 3, 9, 3},
 		{"a volume in the template's zone", []corev1.Pod{pendingPod("db-0", nil, false, "data-db-1")}, 3, 9, 4},
+		{"room on a node already there", []corev1.Pod{pendingPod("a", nil, false, "")}, 3, 9, 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,8 +136,12 @@ func TestAutoscalerSizesTheScaleUp(t *testing.T) {
 			for _, i := range w.group.instances {
 				i.State = running
 			}
-			s := snapshot{At: time.Minute, Nodes: []corev1.Node{readyNode(shape, w.group.instances[0].Node, "z-a")}}
-			s.Pods = append(c.pods, autoscalerPod(w.group.instances[0].Node))
+			first := w.group.instances[0].Node
+			s := snapshot{At: time.Minute, Nodes: []corev1.Node{readyNode(shape, first, "z-a")}}
+			s.Pods = append(c.pods, autoscalerPod(first))
+			if c.name != "room on a node already there" {
+				s.Pods = append(s.Pods, filler(first, shape.Instance.MaxPods()-1)...)
+			}
 			if err := w.autoscale(context.Background(), s); err != nil {
 				t.Fatal(err)
 			}
@@ -144,6 +150,15 @@ func TestAutoscalerSizesTheScaleUp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// filler are n pods bound to node, which leave it no room for more.
+func filler(node string, n int) []corev1.Pod {
+	out := make([]corev1.Pod, n)
+	for i := range out {
+		out[i] = corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("filler-%d", i)}, Spec: corev1.PodSpec{NodeName: node}}
+	}
+	return out
 }
 
 // With its own pod gone, cluster-autoscaler scales nothing.
@@ -158,5 +173,34 @@ func TestAutoscalerNeedsItsPod(t *testing.T) {
 	}
 	if w.group.Desired != 1 {
 		t.Fatalf("desired %d without a running autoscaler, want 1", w.group.Desired)
+	}
+}
+
+// The hypothesis pick takes the nodes with yelb-ui first, then those with
+// the single-replica data tier, then the busiest.
+func TestPickHypothesisHitsTheUIThenTheDataTier(t *testing.T) {
+	pod := func(app, node, owner string) corev1.Pod {
+		yes := true
+		return corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: app + "-" + node, Namespace: "app", Labels: map[string]string{appLabel: app},
+				OwnerReferences: []metav1.OwnerReference{{Kind: owner, Controller: &yes}}},
+			Spec:   corev1.PodSpec{NodeName: node},
+			Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}},
+		}
+	}
+	s := snapshot{Pods: []corev1.Pod{
+		pod("yelb-ui", "n1", "ReplicaSet"), pod("yelb-appserver", "n1", "ReplicaSet"),
+		pod("yelb-ui", "n2", "ReplicaSet"), pod("yelb-db", "n2", "StatefulSet"),
+		pod("yelb-appserver", "n3", "ReplicaSet"), pod("yelb-appserver", "n3", "ReplicaSet"), pod("redis-server", "n3", "StatefulSet"),
+		pod("yelb-appserver", "n4", "ReplicaSet"), pod("yelb-appserver", "n4", "ReplicaSet"), pod("yelb-appserver", "n4", "ReplicaSet"),
+	}}
+	w := &world{shape: Shape{Namespace: "app"}, opts: Options{Pick: PickHypothesis}}
+	if got := w.pickNodes(s, []string{"n4", "n3", "n2", "n1"}, 3); !slices.Equal(got, []string{"n2", "n1", "n3"}) {
+		t.Fatalf("picked %v, want n2 (ui and db), n1 (ui), n3 (redis)", got)
+	}
+	w.opts = Options{Pick: PickRandom, Seed: 7}
+	a, b := w.pickNodes(s, []string{"n1", "n2", "n3", "n4"}, 2), w.pickNodes(s, []string{"n4", "n3", "n2", "n1"}, 2)
+	if !slices.Equal(a, b) {
+		t.Fatalf("a random pick with one seed differs: %v and %v", a, b)
 	}
 }

@@ -25,9 +25,9 @@ type Fault struct {
 
 // Pick modes: which nodes or pods the experiment hits.
 const (
-	// PickHypothesis hits the targets whose loss hurts the hypothesis most:
-	// the nodes with the most serving yelb-ui pods, then the most yelb pods.
-	// FIS picks at random; a hypothesis that survives this pick survives any.
+	// PickHypothesis hits the targets whose loss hurts the hypothesis most
+	// (nodeLoad.worse). FIS picks at random; a hypothesis that survives this
+	// pick survives any.
 	PickHypothesis = "hypothesis"
 	// PickRandom picks like FIS, at random (seeded).
 	PickRandom = "random"
@@ -97,39 +97,55 @@ func (w *world) pickNodes(s snapshot, candidates []string, n int) []string {
 		r.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
 		return names[:n]
 	}
-	ui, all := w.yelbPodsByNode(s)
-	sort.SliceStable(names, func(i, j int) bool {
-		a, b := names[i], names[j]
-		if ui[a] != ui[b] {
-			return ui[a] > ui[b]
-		}
-		return len(all[a]) > len(all[b])
-	})
+	load := w.yelbLoad(s)
+	sort.SliceStable(names, func(i, j int) bool { return load[names[i]].worse(load[names[j]]) })
 	return names[:n]
 }
 
-// yelbPodsByNode counts the serving yelb-ui pods and names every yelb pod
-// on each node.
-func (w *world) yelbPodsByNode(s snapshot) (ui map[string]int, all map[string][]string) {
-	ui, all = map[string]int{}, map[string][]string{}
+// nodeLoad is what of yelb a node runs.
+type nodeLoad struct {
+	ui, single int // serving yelb-ui pods; pods of single-replica StatefulSets
+	apps       []string
+}
+
+// worse orders nodes for PickHypothesis: the most yelb-ui pods first, then
+// the single-replica data tier (its loss is an outage however many nodes
+// remain), then the most yelb pods.
+func (a nodeLoad) worse(b nodeLoad) bool {
+	if a.ui != b.ui {
+		return a.ui > b.ui
+	}
+	if a.single != b.single {
+		return a.single > b.single
+	}
+	return len(a.apps) > len(b.apps)
+}
+
+func (w *world) yelbLoad(s snapshot) map[string]nodeLoad {
+	load := map[string]nodeLoad{}
 	for i := range s.Pods {
 		p := &s.Pods[i]
 		if p.Namespace != w.shape.Namespace || p.Spec.NodeName == "" || !podReady(p) {
 			continue
 		}
-		all[p.Spec.NodeName] = append(all[p.Spec.NodeName], p.Labels[appLabel])
+		l := load[p.Spec.NodeName]
+		l.apps = append(l.apps, p.Labels[appLabel])
 		if p.Labels[appLabel] == "yelb-ui" {
-			ui[p.Spec.NodeName]++
+			l.ui++
 		}
+		if ownerKind(p) == "StatefulSet" {
+			l.single++
+		}
+		load[p.Spec.NodeName] = l
 	}
-	return ui, all
+	return load
 }
 
 func (w *world) describeNodes(s snapshot, nodes []string) []string {
-	_, all := w.yelbPodsByNode(s)
+	load := w.yelbLoad(s)
 	out := make([]string, len(nodes))
 	for i, n := range nodes {
-		pods := all[n]
+		pods := load[n].apps
 		sort.Strings(pods)
 		zone := w.group.byNode(n).Zone
 		if len(pods) == 0 {

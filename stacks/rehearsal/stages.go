@@ -12,11 +12,9 @@ import (
 //go:embed kwok/*.yaml
 var kwokFiles embed.FS
 
-// Which pods wait for an EBS attach before they start.
-const (
-	withVolume    = `has(self.spec.volumes) && self.spec.volumes.exists(v, has(v.persistentVolumeClaim))`
-	withoutVolume = `!(` + withVolume + `)`
-)
+// claimKey finds a pod's claims, in the jq form upstream's Stages use:
+// no volumes (an error iterating null) or none with a claim reads as absent.
+const claimKey = ".spec.volumes.[].persistentVolumeClaim.claimName"
 
 // kwokStages are the Stage documents kwok runs with: upstream's node and pod
 // Stages (kwok/README.md), the pod-ready one split so that a pod turns
@@ -31,10 +29,10 @@ func kwokStages(podStart, volumeAttach time.Duration) (string, error) {
 		docs = append(docs, strings.TrimSpace(string(b)))
 	}
 	for _, v := range []struct {
-		suffix, cel string
-		delay       time.Duration
-	}{{"", withoutVolume, podStart}, {"-with-volume", withVolume, podStart + volumeAttach}} {
-		doc, err := delayedPodReady(v.suffix, v.cel, v.delay)
+		suffix, operator string
+		delay            time.Duration
+	}{{"", "DoesNotExist", podStart}, {"-with-volume", "Exists", podStart + volumeAttach}} {
+		doc, err := delayedPodReady(v.suffix, v.operator, v.delay)
 		if err != nil {
 			return "", err
 		}
@@ -43,9 +41,9 @@ func kwokStages(podStart, volumeAttach time.Duration) (string, error) {
 	return strings.Join(docs, "\n---\n") + "\n", nil
 }
 
-// delayedPodReady is upstream's pod-ready Stage for the pods cel selects,
-// played delay after they match.
-func delayedPodReady(suffix, cel string, delay time.Duration) (string, error) {
+// delayedPodReady is upstream's pod-ready Stage for the pods with (operator
+// Exists) or without (DoesNotExist) a claim, played delay after they match.
+func delayedPodReady(suffix, operator string, delay time.Duration) (string, error) {
 	b, err := kwokFiles.ReadFile("kwok/pod-ready.yaml")
 	if err != nil {
 		return "", err
@@ -62,7 +60,7 @@ func delayedPodReady(suffix, cel string, delay time.Duration) (string, error) {
 		return "", fmt.Errorf("kwok/pod-ready.yaml: not the Stage shape the rehearsal edits (metadata, spec.selector.matchExpressions)")
 	}
 	meta["name"] = "pod-ready" + suffix
-	selector["matchExpressions"] = append(exprs, map[string]any{"cel": map[string]any{"expression": cel}})
+	selector["matchExpressions"] = append(exprs, map[string]any{"key": claimKey, "operator": operator})
 	spec["delay"] = map[string]any{"durationMilliseconds": delay.Milliseconds()}
 	out, err := yaml.Marshal(stage)
 	if err != nil {

@@ -47,10 +47,10 @@ func TestKwokStagesDelayPodsByVolume(t *testing.T) {
 		}
 	}
 	cases := []struct {
-		name    string
-		delayMs int64
-		cel     string
-	}{{"pod-ready", 2000, withoutVolume}, {"pod-ready-with-volume", 5000, withVolume}}
+		name     string
+		delayMs  int64
+		operator string
+	}{{"pod-ready", 2000, "DoesNotExist"}, {"pod-ready-with-volume", 5000, "Exists"}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := stages[c.name]
@@ -63,9 +63,8 @@ func TestKwokStagesDelayPodsByVolume(t *testing.T) {
 			if len(exprs) != 4 {
 				t.Fatalf("%d match expressions, want upstream's 3 and the volume split", len(exprs))
 			}
-			cel, _ := exprs[3]["cel"].(map[string]any)
-			if cel["expression"] != c.cel {
-				t.Errorf("last expression %v, want cel %q", exprs[3], c.cel)
+			if exprs[3]["key"] != claimKey || exprs[3]["operator"] != c.operator {
+				t.Errorf("last expression %v, want %s %s", exprs[3], claimKey, c.operator)
 			}
 		})
 	}
