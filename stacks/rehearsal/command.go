@@ -173,10 +173,15 @@ func LoadShape(o Options) (Shape, error) {
 	return NewShape(cfg, o.Stage, o.Template)
 }
 
-// Report rehearses, prints the verdict and writes the chart.
+// Report rehearses, prints the verdict and writes the chart. Set
+// WORKSHOP_HARNESS_LOG=1 to see the components' output on stderr.
 func Report(ctx context.Context, shape Shape, o Options, bins harness.Bins, dir string, stdout, stderr io.Writer) int {
 	began := time.Now()
-	r, err := Rehearse(ctx, shape, o, bins, dir, nil)
+	var log io.Writer
+	if os.Getenv("WORKSHOP_HARNESS_LOG") != "" {
+		log = stderr
+	}
+	r, err := Rehearse(ctx, shape, o, bins, dir, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "rehearse: %v\n", err)
 		return ExitFail

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -29,8 +30,10 @@ type Result struct {
 	Samples []Sample
 	Events  []Event
 	Fault   Fault
-	// Steady is false when the cluster never settled before the fault.
-	Steady bool
+	// Steady is false when the cluster never settled before the fault;
+	// Waiting then says what it waited for.
+	Steady  bool
+	Waiting string
 	// Wall times of the phases.
 	StartWall, SettleWall, ExperimentWall time.Duration
 	// Nodes is how many nodes the steady state had.
@@ -60,7 +63,7 @@ func Rehearse(ctx context.Context, shape Shape, o Options, bins harness.Bins, di
 	if err != nil {
 		return r, err
 	}
-	r.Steady, r.Nodes = steady.ok, steady.nodes
+	r.Steady, r.Nodes, r.Waiting = steady.ok, steady.nodes, steady.waiting
 	if r.Steady {
 		began = time.Now()
 		err = w.experiment(ctx)
@@ -132,10 +135,11 @@ func (w *world) install(ctx context.Context) error {
 	return nil
 }
 
-// steadiness is how the cluster looked when it settled.
+// steadiness is how the cluster looked when it settled, or why it did not.
 type steadiness struct {
-	ok    bool
-	nodes int
+	ok      bool
+	nodes   int
+	waiting string
 }
 
 // settle runs the cluster until every workload is available, nothing is
@@ -146,17 +150,17 @@ func (w *world) settle(ctx context.Context) (steadiness, error) {
 	const settleFor = 5 * time.Second
 	deadline := time.Now().Add(w.opts.SettleTimeout)
 	var since time.Duration = -1
+	waiting := ""
 	for time.Now().Before(deadline) {
 		s, err := w.tick(ctx)
 		if err != nil {
 			return steadiness{}, err
 		}
-		ok, err := w.allAvailable(ctx, s)
-		if err != nil {
+		if waiting, err = w.unavailable(ctx, s); err != nil {
 			return steadiness{}, err
 		}
 		switch {
-		case !ok:
+		case waiting != "":
 			since = -1
 		case since < 0:
 			since = s.At
@@ -167,42 +171,58 @@ func (w *world) settle(ctx context.Context) (steadiness, error) {
 			return steadiness{}, err
 		}
 	}
-	return steadiness{}, nil
+	return steadiness{waiting: waiting}, nil
 }
 
-func (w *world) allAvailable(ctx context.Context, s snapshot) (bool, error) {
-	if w.group.upcoming() > 0 {
-		return false, nil
+// unavailable says what the cluster still waits for ("" when nothing).
+func (w *world) unavailable(ctx context.Context, s snapshot) (string, error) {
+	if n := w.group.upcoming(); n > 0 {
+		return fmt.Sprintf("%d instances launching", n), nil
 	}
+	var pending []string
 	for i := range s.Pods {
 		if s.Pods[i].Spec.NodeName == "" {
-			return false, nil
+			pending = append(pending, s.Pods[i].Namespace+"/"+s.Pods[i].Name)
 		}
+	}
+	if len(pending) > 0 {
+		return fmt.Sprintf("pods no node took: %s", strings.Join(pending, ", ")), nil
 	}
 	var deps appsv1.DeploymentList
 	var sets appsv1.StatefulSetList
 	var daemons appsv1.DaemonSetList
 	for path, into := range map[string]any{"/apis/apps/v1/deployments": &deps, "/apis/apps/v1/statefulsets": &sets, "/apis/apps/v1/daemonsets": &daemons} {
 		if err := w.kube.get(ctx, path, into); err != nil {
-			return false, err
+			return "", err
 		}
 	}
+	var short []string
 	for _, d := range deps.Items {
 		if d.Spec.Replicas == nil || d.Status.AvailableReplicas != *d.Spec.Replicas {
-			return false, nil
+			short = append(short, fmt.Sprintf("deployment %s/%s %d of %d available", d.Namespace, d.Name, d.Status.AvailableReplicas, ptrOr(d.Spec.Replicas)))
 		}
 	}
 	for _, st := range sets.Items {
 		if st.Spec.Replicas == nil || st.Status.ReadyReplicas != *st.Spec.Replicas {
-			return false, nil
+			short = append(short, fmt.Sprintf("statefulset %s/%s %d of %d ready", st.Namespace, st.Name, st.Status.ReadyReplicas, ptrOr(st.Spec.Replicas)))
 		}
 	}
 	for _, d := range daemons.Items {
 		if d.Status.DesiredNumberScheduled != int32(len(s.Nodes)) || d.Status.NumberReady != d.Status.DesiredNumberScheduled {
-			return false, nil
+			short = append(short, fmt.Sprintf("daemonset %s/%s %d of %d nodes ready", d.Namespace, d.Name, d.Status.NumberReady, len(s.Nodes)))
 		}
 	}
-	return len(deps.Items)+len(sets.Items)+len(daemons.Items) > 0, nil
+	if len(deps.Items)+len(sets.Items)+len(daemons.Items) == 0 {
+		short = append(short, "no workloads yet")
+	}
+	return strings.Join(short, "; "), nil
+}
+
+func ptrOr(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // experiment samples the steady state, injects the fault and samples every

@@ -118,7 +118,7 @@ func Judge(r Result) experiment.Verdict {
 		Timeout: r.Options.Observe, MinAvailability: r.Options.MinAvailability,
 	}
 	if !r.Steady {
-		v.Unsteady = []string{fmt.Sprintf("the cluster did not settle within --settle-timeout %s", r.Options.SettleTimeout)}
+		v.Unsteady = []string{fmt.Sprintf("the cluster did not settle within --settle-timeout %s (still waiting for: %s)", r.Options.SettleTimeout, r.Waiting)}
 		v.Reasons = []string{"steady state did not hold before the experiment (" + v.Unsteady[0] + "); nothing was started"}
 		return v
 	}
