@@ -46,7 +46,7 @@ func (w *world) autoscale(ctx context.Context, s snapshot) error {
 	if !ok {
 		return nil
 	}
-	bins := make([]*simNode, w.group.upcoming())
+	bins := make([]*simNode, w.upcomingNodes(s))
 	for i := range bins {
 		bins[i] = template.clone()
 	}
@@ -71,6 +71,22 @@ func (w *world) autoscale(ctx context.Context, s snapshot) error {
 		w.group.Desired += added
 	}
 	return nil
+}
+
+// upcomingNodes are the group's instances that will be nodes: launched
+// but not registered, or registered and not Ready yet. The autoscaler
+// counts both as capacity on its way (kubernetes/autoscaler
+// cluster-autoscaler/clusterstate/clusterstate.go, GetUpcomingNodes: a
+// node not yet started counts as upcoming), so it does not scale up again
+// for pods those nodes will take.
+func (w *world) upcomingNodes(s snapshot) int {
+	n := w.group.upcoming()
+	for _, i := range w.group.instances {
+		if node := s.node(i.Node); i.State == running && node != nil && !nodeReady(node) {
+			n++
+		}
+	}
+	return n
 }
 
 func (w *world) autoscalerRunning(s snapshot) bool {

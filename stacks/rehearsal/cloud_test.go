@@ -124,6 +124,7 @@ func TestAutoscalerSizesTheScaleUp(t *testing.T) {
 		{"a volume in another zone", []corev1.Pod{pendingPod("db-0", nil, false, "data-db-0")}, 3, 9, 3},
 		{"a volume in the template's zone", []corev1.Pod{pendingPod("db-0", nil, false, "data-db-1")}, 3, 9, 4},
 		{"room on a node already there", []corev1.Pod{pendingPod("a", nil, false, "")}, 3, 9, 3},
+		{"a node still starting", []corev1.Pod{pendingPod("a", nil, false, "")}, 3, 9, 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -139,6 +140,10 @@ func TestAutoscalerSizesTheScaleUp(t *testing.T) {
 			first := w.group.instances[0].Node
 			s := snapshot{At: time.Minute, Nodes: []corev1.Node{readyNode(shape, first, "z-a")}}
 			s.Pods = append(c.pods, autoscalerPod(first))
+			if c.name == "a node still starting" {
+				// Registered, its CNI not up yet (objects.go, networkNotReady).
+				s.Nodes = append(s.Nodes, nodeObject(shape, w.group.instances[1].Node, "z-b", "i-2"))
+			}
 			if c.name != "room on a node already there" {
 				s.Pods = append(s.Pods, filler(first, shape.Instance.MaxPods()-1)...)
 			}

@@ -29,8 +29,13 @@ type Options struct {
 	Stage                int // 0: the stack's workshop:yelb stage
 	// Speed is simulated seconds per wall second.
 	Speed float64
-	// NodeDelay is how long an instance takes from launch to a Ready node.
-	NodeDelay time.Duration
+	// NodeDelay is how long an instance takes from launch to its kubelet
+	// registering the node; NodeReady from there to Ready (the VPC CNI
+	// starting). The node is tainted not-ready meanwhile
+	// (k8s.io/kubernetes plugin/pkg/admission/nodetaint), so only the
+	// daemonsets, which tolerate every taint, take its pod slots first,
+	// as on EKS.
+	NodeDelay, NodeReady time.Duration
 	// PodStart is from a pod's binding to its first passed readiness probe
 	// (image pull, start); VolumeAttach is added for pods with a volume.
 	PodStart, VolumeAttach time.Duration
@@ -54,8 +59,8 @@ func DefaultOptions() Options {
 	return Options{
 		Template: chaos.TerminateEKSNodes, Cwd: ".",
 		Speed:     5,
-		NodeDelay: 2 * time.Minute,
-		PodStart:  10 * time.Second, VolumeAttach: 15 * time.Second,
+		NodeDelay: 2 * time.Minute, NodeReady: 20 * time.Second,
+		PodStart: 10 * time.Second, VolumeAttach: 15 * time.Second,
 		PodStop: 5 * time.Second,
 		Before:  30 * time.Second, Observe: 10 * time.Minute,
 		Pick: PickHypothesis, Seed: 1,
@@ -73,7 +78,8 @@ func newFlagSet(o *Options) *flag.FlagSet {
 	fs.StringVar(&o.Template, "template", o.Template, "the experiment template: TerminateEKSNodes, AppServerPodDelete or AZPowerInterruption")
 	fs.StringVar(&o.Cwd, "cwd", o.Cwd, "the Pulumi project directory")
 	fs.Float64Var(&o.Speed, "speed", o.Speed, fmt.Sprintf("simulated seconds per wall second, 1 to %d", maxSpeed))
-	fs.DurationVar(&o.NodeDelay, "node-delay", o.NodeDelay, "from an instance's launch to its node joining Ready")
+	fs.DurationVar(&o.NodeDelay, "node-delay", o.NodeDelay, "from an instance's launch to its node registering")
+	fs.DurationVar(&o.NodeReady, "node-ready", o.NodeReady, "from a node's registration to Ready (daemonset pods bind meanwhile)")
 	fs.DurationVar(&o.PodStart, "pod-start", o.PodStart, "from a pod's binding to its readiness")
 	fs.DurationVar(&o.VolumeAttach, "volume-attach", o.VolumeAttach, "extra start time of a pod with an EBS volume")
 	fs.DurationVar(&o.PodStop, "pod-stop", o.PodStop, "how long a terminated node's kubelet takes to stop its pods")
@@ -103,7 +109,7 @@ func ParseFlags(args []string) (Options, error) {
 
 func (o Options) validate() error {
 	positive := map[string]time.Duration{"--node-delay": o.NodeDelay, "--observe": o.Observe, "--settle-timeout": o.SettleTimeout}
-	notNegative := map[string]time.Duration{"--pod-start": o.PodStart, "--volume-attach": o.VolumeAttach, "--pod-stop": o.PodStop, "--before": o.Before}
+	notNegative := map[string]time.Duration{"--node-ready": o.NodeReady, "--pod-start": o.PodStart, "--volume-attach": o.VolumeAttach, "--pod-stop": o.PodStop, "--before": o.Before}
 	switch {
 	case o.Stack == "":
 		return errors.New("--stack is required: expected the name of a stack, such as dev")
@@ -119,7 +125,7 @@ func (o Options) validate() error {
 			return fmt.Errorf("%s %s: expected a positive duration such as 2m", name, positive[name])
 		}
 	}
-	for _, name := range []string{"--pod-start", "--volume-attach", "--pod-stop", "--before"} {
+	for _, name := range []string{"--node-ready", "--pod-start", "--volume-attach", "--pod-stop", "--before"} {
 		if notNegative[name] < 0 {
 			return fmt.Errorf("%s %s: expected a duration of zero or more", name, notNegative[name])
 		}

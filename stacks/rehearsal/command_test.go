@@ -19,6 +19,7 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"--stack", "dev", "--min-availability", "1.5"}, "--min-availability 1.5"},
 		{[]string{"--stack", "dev", "--node-delay", "0s"}, "--node-delay 0s"},
 		{[]string{"--stack", "dev", "--pod-stop", "-1s"}, "--pod-stop -1s"},
+		{[]string{"--stack", "dev", "--node-ready", "-1s"}, "--node-ready -1s"},
 		{[]string{"--stack", "dev", "--cwd", "/nonexistent"}, "--cwd /nonexistent"},
 		{[]string{"--stack", "dev", "extra"}, "unexpected argument \"extra\""},
 	}

@@ -53,8 +53,25 @@ func nodeObject(s Shape, name, zone, instanceID string) corev1.Node {
 				"eks.amazonaws.com/capacityType":   "ON_DEMAND",
 			},
 		},
-		Spec:   corev1.NodeSpec{ProviderID: fmt.Sprintf("aws:///%s/%s", zone, instanceID)},
-		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: allocatable},
+		Spec: corev1.NodeSpec{ProviderID: fmt.Sprintf("aws:///%s/%s", zone, instanceID)},
+		Status: corev1.NodeStatus{
+			Capacity: capacity, Allocatable: allocatable,
+			Conditions: []corev1.NodeCondition{networkNotReady()},
+		},
+	}
+}
+
+// networkNotReady is the Ready condition a kubelet registers with before
+// its CNI plugin (aws-node) is up (k8s.io/kubernetes
+// pkg/kubelet/nodestatus/setters.go, ReadyCondition). Without it the node
+// lifecycle controller would lift the not-ready taint at once, and the
+// app's pods could take the slots the daemonsets need.
+func networkNotReady() corev1.NodeCondition {
+	now := metav1.Now()
+	return corev1.NodeCondition{
+		Type: corev1.NodeReady, Status: corev1.ConditionFalse, Reason: "KubeletNotReady",
+		Message:           "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized",
+		LastHeartbeatTime: now, LastTransitionTime: now,
 	}
 }
 

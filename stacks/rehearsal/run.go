@@ -17,6 +17,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/workshop/spinnaker-modernization/components/yelb"
 	"github.com/workshop/spinnaker-modernization/internal/harness"
@@ -54,10 +55,13 @@ func Rehearse(ctx context.Context, shape Shape, o Options, bins harness.Bins, di
 	r.StartWall = time.Since(began)
 
 	w := newWorld(shape, o, cp, t)
+	began = time.Now()
+	if err := w.bringUpNodes(ctx); err != nil {
+		return r, err
+	}
 	if err := w.install(ctx); err != nil {
 		return r, err
 	}
-	began = time.Now()
 	steady, err := w.settle(ctx)
 	r.SettleWall = time.Since(began)
 	if err != nil {
@@ -77,7 +81,7 @@ func Rehearse(ctx context.Context, shape Shape, o Options, bins harness.Bins, di
 }
 
 func startControlPlane(ctx context.Context, t timing, o Options, bins harness.Bins, dir string, log io.Writer) (*harness.ControlPlane, error) {
-	stages, err := kwokStages(t.scaled(o.PodStart), t.scaled(o.VolumeAttach))
+	stages, err := kwokStages(t.scaled(o.NodeReady), t.scaled(o.PodStart), t.scaled(o.VolumeAttach))
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +108,9 @@ func newWorld(shape Shape, o Options, cp *harness.ControlPlane, t timing) *world
 	return &world{
 		shape: shape, opts: o, tiers: shape.Tiers(),
 		kube: k, clock: newClock(o.Speed), timing: t,
-		group:   newNodeGroup(shape),
-		volumes: &ebsVolumes{kube: k, classes: ebsClasses(shape.Yelb), zones: map[string]string{}},
+		group:     newNodeGroup(shape),
+		preempted: map[types.UID]bool{},
+		volumes:   &ebsVolumes{kube: k, classes: ebsClasses(shape.Yelb), zones: map[string]string{}},
 	}
 }
 
@@ -117,6 +122,33 @@ func ebsClasses(objs []yelb.Object) map[string]bool {
 		}
 	}
 	return classes
+}
+
+// bringUpNodes runs the node group until its nodes are Ready: the stack
+// creates the node group before the add-ons and the app (components/addons
+// makes everything with pods depend on it), so the daemonsets
+// find the nodes there and nothing races them for the pod slots.
+func (w *world) bringUpNodes(ctx context.Context) error {
+	deadline := time.Now().Add(w.opts.SettleTimeout)
+	for time.Now().Before(deadline) {
+		s, err := w.tick(ctx)
+		if err != nil {
+			return err
+		}
+		ready := 0
+		for i := range s.Nodes {
+			if nodeReady(&s.Nodes[i]) {
+				ready++
+			}
+		}
+		if w.group.upcoming() == 0 && ready == len(w.group.live()) {
+			return nil
+		}
+		if err := w.sleepTick(ctx); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("the node group's %d nodes were not Ready within --settle-timeout %s", len(w.group.live()), w.opts.SettleTimeout)
 }
 
 // install creates the add-ons and the app, as the stack would.

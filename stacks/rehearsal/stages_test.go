@@ -36,7 +36,7 @@ func parseStages(t *testing.T, all string) map[string]stageDoc {
 // kwok gets upstream's node Stages and two delayed pod-ready Stages that
 // split the pods by whether they mount a claim, so no pod matches both.
 func TestKwokStagesDelayPodsByVolume(t *testing.T) {
-	all, err := kwokStages(2*time.Second, 3*time.Second)
+	all, err := kwokStages(4*time.Second, 2*time.Second, 3*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +51,9 @@ func TestKwokStagesDelayPodsByVolume(t *testing.T) {
 		delayMs  int64
 		operator string
 	}{{"pod-ready", 2000, "DoesNotExist"}, {"pod-ready-with-volume", 5000, "Exists"}}
+	if d := stages["node-initialize"].Spec.Delay; d == nil || d.DurationMilliseconds != 4000 {
+		t.Errorf("node-initialize delay %+v, want 4000 ms: a new node must stay not ready while the daemonsets bind", d)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := stages[c.name]

@@ -8,6 +8,7 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // world is the simulated AWS side of one rehearsal around the real
@@ -31,6 +32,9 @@ type world struct {
 	lastAutoscale, lastCleanup time.Duration
 	volumes                    *ebsVolumes
 	restoreAt                  time.Duration // AZPowerInterruption's end, 0 for none
+	// What notice already put on the timeline.
+	preempted            map[types.UID]bool
+	autoscalerWasRunning bool
 }
 
 // Event is something the cloud did, for the timeline.
@@ -50,7 +54,7 @@ func (w *world) tick(ctx context.Context) (snapshot, error) {
 		return s, err
 	}
 	steps := []func(context.Context, snapshot) error{
-		w.joinNodes, w.shutDownKubelets, w.cleanUpNodes, w.autoscale, w.volumes.provision, w.restoreZone,
+		w.joinNodes, w.shutDownKubelets, w.cleanUpNodes, w.autoscale, w.volumes.provision, w.restoreZone, w.notice,
 	}
 	for _, step := range steps {
 		if err := step(ctx, s); err != nil {
