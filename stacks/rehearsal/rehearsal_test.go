@@ -71,20 +71,23 @@ func tail(s string, n int) string {
 }
 
 // The workshop's two runs of TerminateEKSNodes on the dev stack: stage 1
-// (two yelb-ui replicas wherever the scheduler put them) loses the ui and
-// trips the stop condition, as the original's first run broke the app;
-// stage 4 (six replicas, one per node) keeps yelb-ui serving every second.
+// (two replicas of each tier wherever the scheduler put them) breaks the
+// app, as the original's first run did. Whether the yelb-ui stop condition
+// also fires depends on whether a ui pod finds a free slot on the surviving
+// nodes; when one does, the app server or the database is still down,
+// unseen by the alarm ("metrics healthy but app failing"). Stage 4 (six
+// replicas, one per node) keeps yelb-ui serving every second.
 func TestTerminateEKSNodesBreaksStage1AndStage4Holds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: two rehearsals take minutes")
 	}
 	t.Run("stage 1 breaks", func(t *testing.T) {
-		r, v := rehearse(t, 1)
-		if !slices.Contains(v.Anomalies, experiment.AnomalyStopCondition) || v.Pass {
-			t.Errorf("want the yelb-ui stop condition hit and a failed verdict, got pass %t, anomalies %v", v.Pass, v.Anomalies)
+		_, v := rehearse(t, 1)
+		if v.Pass || v.ProbeFailures == 0 {
+			t.Errorf("want a failed verdict with failed probes, got pass %t, %d failed probes, anomalies %v", v.Pass, v.ProbeFailures, v.Anomalies)
 		}
-		if out := outages(r.Tiers, window(timeline(r.Samples)))[0]; out.Seconds == 0 {
-			t.Errorf("yelb-ui never lost its last serving pod")
+		if !slices.Contains(v.Anomalies, experiment.AnomalyStopCondition) && !slices.Contains(v.Anomalies, experiment.AnomalyMetricsGap) {
+			t.Errorf("want the stop condition or the metrics gap among the anomalies, got %v", v.Anomalies)
 		}
 	})
 	t.Run("stage 4 holds", func(t *testing.T) {
