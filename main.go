@@ -1,7 +1,8 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
 // workshop; `go run . plan --stack NAME` previews it offline (--diff and
 // --cost review a change), `go run . chaos --stack NAME` runs its chaos
-// experiment and `go run . attendees up --roster FILE` drives a stack per
+// experiment, `go run . rehearse --stack NAME` rehearses that experiment
+// offline and `go run . attendees up --roster FILE` drives a stack per
 // attendee.
 package main
 
@@ -17,6 +18,7 @@ import (
 	"github.com/workshop/spinnaker-modernization/stacks/attendees"
 	"github.com/workshop/spinnaker-modernization/stacks/experiment"
 	"github.com/workshop/spinnaker-modernization/stacks/plan"
+	"github.com/workshop/spinnaker-modernization/stacks/rehearsal"
 )
 
 func main() {
@@ -29,6 +31,11 @@ func main() {
 		case "chaos":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		case "rehearse":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			code := rehearsal.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)
 			stop()
 			os.Exit(code)
 		}

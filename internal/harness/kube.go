@@ -45,8 +45,11 @@ type Options struct {
 	// Kwok runs kwok for nodes annotated kwok.x-k8s.io/node=fake; its value is
 	// the Stage documents to run with (empty: none).
 	KwokStages string
-	// ExtraControllerFlags are appended to kube-controller-manager's.
+	// Extra*Flags are appended to each component's own flags.
 	ExtraControllerFlags []string
+	ExtraAPIServerFlags  []string
+	ExtraSchedulerFlags  []string
+	ExtraKwokFlags       []string
 	// Log receives every process's output; nil discards it.
 	Log io.Writer
 }
@@ -76,7 +79,7 @@ func (cp *ControlPlane) start(ctx context.Context, bins Bins, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := cp.startAPIServer(ctx, bins.APIServer, etcdURL, o.Log); err != nil {
+	if err := cp.startAPIServer(ctx, bins.APIServer, etcdURL, o.ExtraAPIServerFlags, o.Log); err != nil {
 		return err
 	}
 	if o.Controllers {
@@ -94,14 +97,15 @@ func (cp *ControlPlane) start(ctx context.Context, bins Bins, o Options) error {
 		cp.procs = append(cp.procs, p)
 	}
 	if o.Scheduler {
-		p, err := Start(ctx, "kube-scheduler", bins.Scheduler, []string{"--kubeconfig=" + cp.Kubeconfig, "--leader-elect=false", "--secure-port=0"}, o.Log)
+		flags := []string{"--kubeconfig=" + cp.Kubeconfig, "--leader-elect=false", "--secure-port=0"}
+		p, err := Start(ctx, "kube-scheduler", bins.Scheduler, append(flags, o.ExtraSchedulerFlags...), o.Log)
 		if err != nil {
 			return err
 		}
 		cp.procs = append(cp.procs, p)
 	}
 	if o.KwokStages != "" {
-		if err := cp.startKwok(ctx, bins.Kwok, o.KwokStages, o.Log); err != nil {
+		if err := cp.startKwok(ctx, bins.Kwok, o.KwokStages, o.ExtraKwokFlags, o.Log); err != nil {
 			return err
 		}
 	}
@@ -136,7 +140,7 @@ func (cp *ControlPlane) startEtcd(ctx context.Context, bin string, log io.Writer
 	})
 }
 
-func (cp *ControlPlane) startAPIServer(ctx context.Context, bin, etcdURL string, log io.Writer) error {
+func (cp *ControlPlane) startAPIServer(ctx context.Context, bin, etcdURL string, extra []string, log io.Writer) error {
 	if err := writeServiceAccountKey(filepath.Join(cp.Dir, "sa.key")); err != nil {
 		return err
 	}
@@ -147,7 +151,7 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context, bin, etcdURL string,
 	}
 	port := FreePort()
 	cp.URL = fmt.Sprintf("https://127.0.0.1:%d", port)
-	p, err := Start(ctx, "kube-apiserver", bin, []string{
+	p, err := Start(ctx, "kube-apiserver", bin, append([]string{
 		"--etcd-servers=" + etcdURL,
 		"--service-account-issuer=https://kubernetes.default.svc",
 		"--service-account-key-file=" + filepath.Join(cp.Dir, "sa.key"),
@@ -160,7 +164,7 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context, bin, etcdURL string,
 		"--service-cluster-ip-range=10.96.0.0/16",
 		// The add-ons' daemonsets run privileged containers, as on EKS.
 		"--allow-privileged=true",
-	}, log)
+	}, extra...), log)
 	if err != nil {
 		return err
 	}
@@ -177,12 +181,12 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context, bin, etcdURL string,
 	})
 }
 
-func (cp *ControlPlane) startKwok(ctx context.Context, bin, stages string, log io.Writer) error {
+func (cp *ControlPlane) startKwok(ctx context.Context, bin, stages string, extra []string, log io.Writer) error {
 	config := filepath.Join(cp.Dir, "kwok.yaml")
 	if err := os.WriteFile(config, []byte(stages), 0o644); err != nil {
 		return err
 	}
-	p, err := Start(ctx, "kwok", bin, []string{
+	p, err := Start(ctx, "kwok", bin, append([]string{
 		"--kubeconfig=" + cp.Kubeconfig,
 		"--config=" + config,
 		"--manage-all-nodes=false",
@@ -190,7 +194,7 @@ func (cp *ControlPlane) startKwok(ctx context.Context, bin, stages string, log i
 		"--cidr=10.0.0.1/16",
 		"--node-ip=10.0.0.1",
 		"--server-address=127.0.0.1:0",
-	}, log)
+	}, extra...), log)
 	if err != nil {
 		return err
 	}
