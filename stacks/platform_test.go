@@ -51,7 +51,8 @@ func TestRoleChainingFromPodIdentity(t *testing.T) {
 // deploy lies in the artifact bucket, uploaded by the app (or rendered there
 // by the build from its template), and clouddriver's own role may read that
 // bucket and no other (clouddriver-artifacts-s3/.../S3ArtifactAccount.java:
-// no assume-role).
+// no assume-role). What it calls is GetObject on the artifact's key
+// (S3ArtifactCredentials.java, download: getS3Client().getObject).
 func TestClouddriverReadsTheArtifactsItDeploys(t *testing.T) {
 	cloud, _ := devGraph(t)
 	bucket := mustFind(t, cloud, "aws:s3/bucketV2:BucketV2", "hello-dev-artifacts")
@@ -96,12 +97,19 @@ func TestClouddriverReadsTheArtifactsItDeploys(t *testing.T) {
 	}
 	reads := policyOf(t, cloud, "aws:iam/rolePolicy:RolePolicy", "hello-dev-platform-clouddriver-artifacts", "policy")
 	var resources []string
+	getsObjects := false
 	for _, s := range reads.Statement {
 		resources = append(resources, s.Resource...)
+		if s.Effect == "Allow" && slices.Contains(s.Action, "s3:GetObject") && slices.Equal(s.Resource, []string{bucketArn + "/*"}) {
+			getsObjects = true
+		}
 	}
 	slices.Sort(resources)
 	if want := []string{bucketArn, bucketArn + "/*"}; !slices.Equal(resources, want) {
 		t.Errorf("clouddriver reads %v, want %v", resources, want)
+	}
+	if !getsObjects {
+		t.Errorf("clouddriver may not s3:GetObject in %s: %+v", bucketArn, reads.Statement)
 	}
 }
 

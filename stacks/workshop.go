@@ -95,45 +95,8 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	}
 
 	if cfg.Yelb.Enabled {
-		images := yelb.DefaultImages
-		images.AppServerV2 = cfg.Yelb.AppServerV2Image
-		if images.AppServerV2 == "" {
-			// Stage 1 never runs v2; the templates still name an image.
-			images.AppServerV2 = yelb.AppServerV2Placeholder
-		}
-		demo, err := yelb.NewApp(ctx, cfg.Prefix+"-yelb", yelb.AppArgs{
-			Prefix:              cfg.Prefix,
-			Backend:             cfg.Yelb.Backend,
-			Delivery:            cfg.Yelb.Delivery,
-			Stage:               cfg.Yelb.Stage,
-			Images:              images,
-			Region:              cfg.Region,
-			Provider:            app.Provider,
-			Controllers:         appAddOns.Resources,
-			EnvoyRoleArn:        appAddOns.EnvoyRoleArn,
-			VpcId:               appNet.VpcId,
-			VpcCidr:             cfg.AppVpcCidr.String(),
-			NodeSecurityGroupId: app.ClusterSecurityGroupId,
-			ServiceDomain:       yelb.ServiceDomain(cfg.Prefix),
-			ArtifactBucket:      artifactBucket,
-			DockerHubCredential: cfg.Yelb.DockerHubCredentialArn,
-			AccountID:           identity.AccountId,
-			NodeRoleArn:         app.NodeRoleArn,
-			Tags:                tags,
-		}, withAWS)
-		if err != nil {
+		if err := yelbApp(ctx, cfg, identity.AccountId, tags, appNet, app, appAddOns, artifactBucket, withAWS); err != nil {
 			return err
-		}
-		ctx.Export("appNamespace", pulumi.String(demo.Namespace))
-		ctx.Export("appLoadBalancerName", pulumi.String(demo.LoadBalancerName))
-		ctx.Export("appUrlCommand", pulumi.Sprintf("echo http://$(kubectl get ingress yelb-ui -n %s -o jsonpath='{.status.loadBalancer.ingress[0].hostname}')/", demo.Namespace))
-		if demo.AppServerHost != "" {
-			ctx.Export("appServerHost", pulumi.String(demo.AppServerHost))
-		}
-		if cfg.Chaos.Enabled {
-			if err := experiments(ctx, cfg, identity.AccountId, appNet, app, demo, withAWS); err != nil {
-				return err
-			}
 		}
 	}
 
@@ -142,6 +105,51 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	ctx.Export("appVpcId", appNet.VpcId)
 	ctx.Export("appNodeGroupName", app.NodeGroupName)
 	ctx.Export("kubectlSetup", pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", cfg.Region, app.ClusterName))
+	return nil
+}
+
+// yelbApp is the demo app on the app cluster, delivered as configured, and
+// the chaos experiments that watch it.
+func yelbApp(ctx *pulumi.Context, cfg Config, accountID string, tags map[string]string, appNet *network.Network, app *cluster.Cluster, appAddOns *addons.AddOns,
+	artifactBucket pulumi.StringInput, withAWS pulumi.ResourceOption) error {
+	images := yelb.DefaultImages
+	images.AppServerV2 = cfg.Yelb.AppServerV2Image
+	if images.AppServerV2 == "" {
+		// Stage 1 never runs v2; the templates still name an image.
+		images.AppServerV2 = yelb.AppServerV2Placeholder
+	}
+	demo, err := yelb.NewApp(ctx, cfg.Prefix+"-yelb", yelb.AppArgs{
+		Prefix:              cfg.Prefix,
+		Backend:             cfg.Yelb.Backend,
+		Delivery:            cfg.Yelb.Delivery,
+		Stage:               cfg.Yelb.Stage,
+		Images:              images,
+		Region:              cfg.Region,
+		Provider:            app.Provider,
+		Controllers:         appAddOns.Resources,
+		EnvoyRoleArn:        appAddOns.EnvoyRoleArn,
+		VpcId:               appNet.VpcId,
+		VpcCidr:             cfg.AppVpcCidr.String(),
+		NodeSecurityGroupId: app.ClusterSecurityGroupId,
+		ServiceDomain:       yelb.ServiceDomain(cfg.Prefix),
+		ArtifactBucket:      artifactBucket,
+		DockerHubCredential: cfg.Yelb.DockerHubCredentialArn,
+		AccountID:           accountID,
+		NodeRoleArn:         app.NodeRoleArn,
+		Tags:                tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	ctx.Export("appNamespace", pulumi.String(demo.Namespace))
+	ctx.Export("appLoadBalancerName", pulumi.String(demo.LoadBalancerName))
+	ctx.Export("appUrlCommand", pulumi.Sprintf("echo http://$(kubectl get ingress yelb-ui -n %s -o jsonpath='{.status.loadBalancer.ingress[0].hostname}')/", demo.Namespace))
+	if demo.AppServerHost != "" {
+		ctx.Export("appServerHost", pulumi.String(demo.AppServerHost))
+	}
+	if cfg.Chaos.Enabled {
+		return experiments(ctx, cfg, accountID, appNet, app, demo, withAWS)
+	}
 	return nil
 }
 

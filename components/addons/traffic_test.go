@@ -1,6 +1,7 @@
 package addons
 
 import (
+	"fmt"
 	"path"
 	"strings"
 	"testing"
@@ -202,4 +203,36 @@ func allows(doc awsiam.Document, action string) bool {
 		}
 	}
 	return false
+}
+
+// TestLatticeChartsWaitForTheirIdentity: the EKS pod identity webhook gives
+// a pod its credentials when the pod is admitted (aws/amazon-eks-pod-identity-webhook
+// README: pods launched after the service account is set up), so a
+// controller started before its association runs without them until it
+// restarts. Each chart waits for the association of the account it runs as.
+func TestLatticeChartsWaitForTheirIdentity(t *testing.T) {
+	cloud := mustBuild(t, lattice).cloud
+	assocs := map[string]mockcloud.Resource{}
+	for _, a := range cloud.OfType("aws:eks/podIdentityAssociation:PodIdentityAssociation") {
+		assocs[a.String("namespace")+"/"+a.String("serviceAccount")] = a
+	}
+	for chart, account := range map[string]string{
+		GatewayAPIControllerChart.Name: LatticeNamespace + "/" + LatticeServiceAccount,
+		ExternalDNSChart.Name:          externalDNSNamespace + "/external-dns",
+	} {
+		t.Run(chart, func(t *testing.T) {
+			r, values := mustChart(t, cloud, chart)
+			assoc, ok := assocs[account]
+			if !ok {
+				t.Fatalf("no pod identity association for %s", account)
+			}
+			if !contains(r.Dependencies, assoc.URN) {
+				t.Errorf("%s starts before the association of %s exists", chart, account)
+			}
+			sa, _ := values["serviceAccount"].(map[string]any)
+			if r.String("namespace")+"/"+fmt.Sprint(sa["name"]) != account {
+				t.Errorf("%s runs as %s/%v, the association is for %s", chart, r.String("namespace"), sa["name"], account)
+			}
+		})
+	}
 }

@@ -199,8 +199,14 @@ func TestDiffMarkdownShape(t *testing.T) {
 }
 
 // 3,000 roles each with a changed policy make a diff of megabytes: the
-// comment keeps the summary of all of them and says what it left out.
+// comment keeps the summary of all of them and says what it left out. The
+// default budget fits a comment, which GitHub refuses over 65,536
+// characters (pulumi/actions#482, "Body is too long (maximum is 65536
+// characters)").
 func TestLongDiffIsTrimmed(t *testing.T) {
+	if DefaultBudget >= 65536 {
+		t.Errorf("the default budget %d does not fit a GitHub comment", DefaultBudget)
+	}
 	var old, new Plan
 	for i := range 3000 {
 		name := fmt.Sprintf("role-%04d", i)
