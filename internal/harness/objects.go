@@ -205,3 +205,46 @@ func apiMessage(body []byte) string {
 	}
 	return strings.TrimSpace(string(body))
 }
+
+// objectPath is the path of one object of this kind.
+func (cp *ControlPlane) objectPath(ctx context.Context, obj Object) (string, error) {
+	base, err := cp.collectionPath(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	return base + "/" + Name(obj), nil
+}
+
+// Get reads the object named by obj's apiVersion, kind, namespace and name
+// as the API server has it; found is false when it does not exist.
+func (cp *ControlPlane) Get(ctx context.Context, obj Object) (live Object, found bool, err error) {
+	path, err := cp.objectPath(ctx, obj)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := cp.getJSON(ctx, path, &live); err != nil {
+		if e, ok := err.(*APIError); ok && e.Status == http.StatusNotFound {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return live, true, nil
+}
+
+// Delete removes the object named by obj; one already gone is no error.
+func (cp *ControlPlane) Delete(ctx context.Context, obj Object) error {
+	path, err := cp.objectPath(ctx, obj)
+	if err != nil {
+		return err
+	}
+	res, err := cp.Do(ctx, http.MethodDelete, path, nil)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	msg, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 && res.StatusCode != http.StatusNotFound {
+		return &APIError{res.StatusCode, apiMessage(msg)}
+	}
+	return nil
+}

@@ -23,8 +23,11 @@ var idPrefixes = map[string]string{
 	"aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule-",
 }
 
-// answer returns the id and output state the simulated cloud gives a resource:
-// its inputs plus the computed attributes our program reads.
+// Answer returns the id and output state the simulated cloud gives a
+// resource: its inputs plus the computed attributes our program reads. The
+// stand-in providers of internal/harness/standin answer the real engine with it.
+func (c *Cloud) Answer(r Resource) (string, resource.PropertyMap) { return c.answer(r) }
+
 func (c *Cloud) answer(r Resource) (string, resource.PropertyMap) {
 	out := r.Inputs.Copy()
 	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
