@@ -20,11 +20,15 @@ import (
 )
 
 // Controllers kube-controller-manager runs: what Deployments, StatefulSets,
-// Jobs, namespace deletion and node failure need, nothing that calls a cloud.
+// Jobs, namespace deletion and node failure need, and volumes (binding a
+// claim to what the stand-in EBS provisioner makes, releasing it, and the
+// protection finalizers the API server's admission puts on both), nothing
+// that calls a cloud.
 var Controllers = []string{
 	"garbagecollector", "namespace", "deployment", "replicaset", "statefulset", "daemonset",
 	"job", "endpoint", "endpointslice", "serviceaccount", "serviceaccount-token", "disruption",
 	"nodelifecycle", "podgc", "taint-eviction-controller",
+	"persistentvolume-binder", "pvc-protection", "pv-protection",
 }
 
 // ControlPlane is etcd and kube-apiserver on loopback, and optionally
