@@ -52,6 +52,9 @@ type Config struct {
 	APIAccessCidrs    []string
 	LogRetentionDays  int
 	Tags              map[string]string
+
+	// ChartMirror, when set, is the Helm repository every chart comes from.
+	ChartMirror string
 }
 
 // BuildSource is the repository CodeBuild builds the v2 app server from.
@@ -125,6 +128,7 @@ func Keys() []Key {
 		{"workshop:platform", "boolean", "Build the Spinnaker platform (its VPC, cluster, Spinnaker, CodeBuild and ECR) in this stack.", d.Platform},
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
+		{"workshop:chartMirror", "string", "HTTP(S) Helm repository that mirrors every chart the program installs (same names and versions), for accounts without internet egress; empty: each chart's upstream repository.", ""},
 		{"workshop:spinnakerIngress", "object", "Optional ALB for Deck and gate: enabled, scheme (internal, or internet-facing with allowedCidrs), allowedCidrs.", d.SpinnakerIngress},
 		{"workshop:yelb", "object", "The yelb app: enabled, backend (lattice, or appmesh: discontinued 2026-09-30), delivery (spinnaker pipelines, or pulumi), stage (pulumi delivery: 1-4), appServerV2Image (pulumi delivery from stage 2).", d.Yelb},
 		{"workshop:chaos", "object", "Steady-state alarms, dashboard and FIS templates: enabled, terminationPercentage (TerminateEKSNodes, 1-100), notificationEmail (optional SNS e-mail), availabilityZone (AZPowerInterruption; default the first zone).", d.Chaos},
@@ -206,6 +210,7 @@ func Parse(stack string, raw map[string]string) (Config, error) {
 	p.str("workshop:spinnakerVersion", &c.SpinnakerVersion)
 	p.object("workshop:buildSource", &c.BuildSource)
 	p.object("workshop:spinnakerIngress", &c.SpinnakerIngress)
+	p.str("workshop:chartMirror", &c.ChartMirror)
 	p.object("workshop:yelb", &c.Yelb)
 	p.object("workshop:chaos", &c.Chaos)
 	p.object("workshop:tags", &c.Tags)
@@ -276,6 +281,11 @@ func (c *Config) validate(p *parser) {
 	}
 	c.validateYelb(p)
 	c.validateChaos(p)
+	if c.ChartMirror != "" {
+		if u, err := url.Parse(c.ChartMirror); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			p.fail("workshop:chartMirror", "%q is not the http(s) URL of a Helm repository (the directory holding index.yaml)", c.ChartMirror)
+		}
+	}
 	if !slices.Contains(validRetentionDays, c.LogRetentionDays) {
 		p.fail("workshop:logRetentionDays", "%d is not a retention CloudWatch Logs accepts; expected one of %v", c.LogRetentionDays, validRetentionDays)
 	}

@@ -252,6 +252,7 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		LogRetentionDays:  cfg.LogRetentionDays,
 		Tags:              tags,
 		Traffic:           traffic,
+		ChartMirror:       cfg.ChartMirror,
 	}, withAWS)
 	if err != nil {
 		return nil, nil, nil, err
