@@ -304,3 +304,14 @@ func waitFor(ctx context.Context, p *Process, limit time.Duration, ready func() 
 		}
 	}
 }
+
+// Tail is the last output of the named process ("kube-apiserver", "kwok"),
+// for failure messages.
+func (cp *ControlPlane) Tail(name string) string {
+	for _, p := range cp.procs {
+		if p.Name == name {
+			return p.Tail()
+		}
+	}
+	return ""
+}
