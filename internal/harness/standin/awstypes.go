@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpclattice"
 )
@@ -113,7 +114,15 @@ var awsTypes = map[string]awsType{
 	"aws:s3/bucketVersioningV2:BucketVersioningV2":                             typeOf[s3.BucketVersioningV2Args, s3.BucketVersioningV2]("bucket"),
 	"aws:secretsmanager/secret:Secret":                                         typeOf[secretsmanager.SecretArgs, secretsmanager.Secret](),
 	"aws:secretsmanager/secretVersion:SecretVersion":                           typeOf[secretsmanager.SecretVersionArgs, secretsmanager.SecretVersion]("secretId", "secretString"),
+	"aws:sns/topic:Topic":                                                      typeOf[sns.TopicArgs, sns.Topic](),
+	"aws:sns/topicSubscription:TopicSubscription":                              typeOf[sns.TopicSubscriptionArgs, sns.TopicSubscription](),
 	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":                typeOf[vpc.SecurityGroupIngressRuleArgs, vpc.SecurityGroupIngressRule]("securityGroupId"),
 	"aws:vpclattice/serviceNetwork:ServiceNetwork":                             typeOf[vpclattice.ServiceNetworkArgs, vpclattice.ServiceNetwork](),
 	"aws:vpclattice/serviceNetworkVpcAssociation:ServiceNetworkVpcAssociation": typeOf[vpclattice.ServiceNetworkVpcAssociationArgs, vpclattice.ServiceNetworkVpcAssociation]("serviceNetworkIdentifier", "vpcIdentifier"),
+}
+
+// Knows says whether the stand-in can serve resources of type typ.
+func Knows(typ string) bool {
+	_, ok := awsTypes[typ]
+	return ok
 }
