@@ -27,18 +27,23 @@ type Engine struct {
 type EngineOptions struct {
 	// DebugProviders is PULUMI_DEBUG_PROVIDERS: "aws:<port>,eks:<port>".
 	DebugProviders string
+	// Kubernetes puts the real Kubernetes provider first on PATH.
+	Kubernetes bool
 }
 
 // Passphrase protects the stacks' secrets; the stacks are throwaway.
 const Passphrase = "workshop-harness"
 
-// NewEngine sets up a workspace for one test. It needs the pulumi and
-// pulumi-resource-kubernetes binaries (see Binary).
+// NewEngine sets up a workspace for one test. It needs the pulumi binary,
+// and pulumi-resource-kubernetes when asked (see Binary).
 func NewEngine(t testing.TB, o EngineOptions) *Engine {
 	t.Helper()
 	short := testing.Short()
 	cli := Binary(t, short, "pulumi")
-	provider := Binary(t, short, "pulumi-resource-kubernetes")
+	provider := ""
+	if o.Kubernetes {
+		provider = Binary(t, short, "pulumi-resource-kubernetes")
+	}
 	dir := t.TempDir()
 	e, err := newEngine(dir, cli, provider, o)
 	if err != nil {
@@ -77,6 +82,9 @@ func newEngine(dir, cli, provider string, o EngineOptions) (*Engine, error) {
 		"HELM_CACHE_HOME":  filepath.Join(dir, "helm", "cache"),
 		"HELM_CONFIG_HOME": filepath.Join(dir, "helm", "config"),
 		"HELM_DATA_HOME":   filepath.Join(dir, "helm", "data"),
+	}
+	if provider != "" {
+		env["PATH"] = filepath.Dir(provider) + string(os.PathListSeparator) + env["PATH"]
 	}
 	return &Engine{Dir: dir, Env: env, pulumi: cmd}, nil
 }

@@ -88,7 +88,7 @@ func newWorld(t *testing.T, stack string, overrides map[string]string) *world {
 	}
 	t.Cleanup(providers.Stop)
 	w.aws = providers.AWS
-	w.engine = harness.NewEngine(t, harness.EngineOptions{DebugProviders: providers.DebugProviders()})
+	w.engine = harness.NewEngine(t, harness.EngineOptions{DebugProviders: providers.DebugProviders(), Kubernetes: true})
 	w.stack, err = w.engine.Stack(context.Background(), project, stack, stacks.Program(raw), raw)
 	if err != nil {
 		t.Fatal(err)

@@ -70,8 +70,10 @@ func typeOf[A argsType, R any](replace ...string) awsType {
 // disk_size, instance_types, launch_template.id, node_group_name,
 // node_role_arn, subnet_ids), SecretVersion's from
 // internal/service/secretsmanager/secret_version.go (secret_id,
-// secret_string). Elsewhere only the physical name (see typeOf) and the
-// parent a resource lives in.
+// secret_string), RolePolicyAttachment's from
+// internal/service/iam/role_policy_attachment.go (role, policy_arn).
+// Elsewhere the physical name (see typeOf) and the parent a resource lives
+// in, following the provider's convention; not each read upstream.
 var awsTypes = map[string]awsType{
 	"aws:cloudwatch/compositeAlarm:CompositeAlarm":                         typeOf[cloudwatch.CompositeAlarmArgs, cloudwatch.CompositeAlarm]("alarmName"),
 	"aws:cloudwatch/dashboard:Dashboard":                                   typeOf[cloudwatch.DashboardArgs, cloudwatch.Dashboard]("dashboardName"),
