@@ -1,6 +1,8 @@
 // Command workshop is the Pulumi program of the Spinnaker modernization
-// workshop; `go run . plan --stack NAME` previews it offline and
-// `go run . chaos --stack NAME` runs its chaos experiment.
+// workshop; `go run . plan --stack NAME` previews it offline (--diff and
+// --cost review a change), `go run . chaos --stack NAME` runs its chaos
+// experiment and `go run . attendees up --roster FILE` drives a stack per
+// attendee.
 package main
 
 import (
@@ -12,14 +14,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/workshop/spinnaker-modernization/stacks"
+	"github.com/workshop/spinnaker-modernization/stacks/attendees"
 	"github.com/workshop/spinnaker-modernization/stacks/experiment"
+	"github.com/workshop/spinnaker-modernization/stacks/plan"
 )
 
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "plan":
-			os.Exit(stacks.PlanCommand(os.Args[2:], os.Stdout, os.Stderr))
+			os.Exit(plan.Command(os.Args[2:], os.Stdout, os.Stderr))
+		case "attendees":
+			os.Exit(attendees.Main(os.Args[2:], os.Stdout, os.Stderr))
 		case "chaos":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := experiment.Command(ctx, os.Args[2:], os.Stdout, os.Stderr)

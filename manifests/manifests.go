@@ -6,7 +6,7 @@ import "embed"
 
 // Files is every embedded file, addressed by its path under manifests/.
 //
-//go:embed iam/*.json spinnaker/* buildspec.yml yelb/*
+//go:embed iam/*.json buildspec.yml yelb/*
 var Files embed.FS
 
 // Read returns one embedded file; a missing file is a build defect.

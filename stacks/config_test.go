@@ -1,10 +1,20 @@
 package stacks
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/workshop/spinnaker-modernization/components/cluster"
 )
 
 func TestDefaultsReproduceTheWorkshop(t *testing.T) {
@@ -54,13 +64,22 @@ func TestYelbConfig(t *testing.T) {
 	}
 }
 
+// Pulumi.yaml's default is the empty list, which the CLI passes as "[]";
+// it must mean the region's a, b and c, not replace them.
 func TestZonesDefaultToTheConfiguredRegion(t *testing.T) {
-	cfg, err := Parse("dev", map[string]string{"aws:region": "eu-west-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(cfg.AvailabilityZones, ","); got != "eu-west-1a,eu-west-1b,eu-west-1c" {
-		t.Errorf("zones = %s", got)
+	for name, raw := range map[string]map[string]string{
+		"key absent":          {"aws:region": "eu-west-1"},
+		"Pulumi.yaml default": {"aws:region": "eu-west-1", "workshop:availabilityZones": "[]"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := Parse("dev", raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(cfg.AvailabilityZones, ","); got != "eu-west-1a,eu-west-1b,eu-west-1c" {
+				t.Errorf("zones = %s", got)
+			}
+		})
 	}
 }
 
@@ -86,13 +105,18 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"unparseable CIDR", "dev", map[string]string{"workshop:appVpcCidr": "10.0.0/16"}, "workshop:appVpcCidr", "expected a block such as 10.0.0.0/16"},
 		{"host bits set", "dev", map[string]string{"workshop:appVpcCidr": "10.0.0.1/16"}, "workshop:appVpcCidr", "expected the network address, 10.0.0.0/16"},
 		{"IPv6 CIDR", "dev", map[string]string{"workshop:platformVpcCidr": "fd00::/16"}, "workshop:platformVpcCidr", "not an IPv4 CIDR"},
-		{"VPC too small", "dev", map[string]string{"workshop:appVpcCidr": "10.0.0.0/24"}, "workshop:appVpcCidr", "expected a /16 to /22"},
+		{"VPC too small", "dev", map[string]string{"workshop:appVpcCidr": "10.0.0.0/24"}, "workshop:appVpcCidr", "expected a /16 to /21"},
+		// A /22 gives /28 public subnets; an ALB needs a /27 with 8 free
+		// addresses (ELB user guide, "Subnets for your load balancer").
+		{"VPC whose public subnets cannot hold an ALB", "dev", map[string]string{"workshop:platformVpcCidr": "172.16.0.0/22"}, "workshop:platformVpcCidr", "the /27 with 8 free addresses an ALB needs"},
 		{"overlapping CIDRs", "dev", map[string]string{"workshop:platformVpcCidr": "10.0.128.0/17"}, "workshop:platformVpcCidr", "overlaps workshop:appVpcCidr 10.0.0.0/16"},
 		{"one AZ", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a"]`}, "workshop:availabilityZones", "at least 2"},
 		{"AZ of another region", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a","us-east-1b"]`}, "workshop:availabilityZones", `"us-east-1b" is not a zone of region ap-northeast-2`},
 		{"AZ listed twice", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a","ap-northeast-2a"]`}, "workshop:availabilityZones", "listed twice"},
 		{"AZs not a list", "dev", map[string]string{"workshop:availabilityZones": `ap-northeast-2a`}, "workshop:availabilityZones", "expected array"},
-		{"bad region", "dev", map[string]string{"aws:region": "Seoul"}, "aws:region", "not an AWS region name"},
+		{"bad region", "dev", map[string]string{"aws:region": "Seoul"}, "aws:region", "not a region of the aws partition"},
+		{"made-up region", "dev", map[string]string{"aws:region": "xx-fake-9"}, "aws:region", "not a region of the aws partition"},
+		{"GovCloud region", "dev", map[string]string{"aws:region": "us-gov-west-1"}, "aws:region", "arn:aws:"},
 		{"min above desired", "dev", map[string]string{"workshop:nodeGroup": `{"minSize":4}`}, "workshop:nodeGroup", "0 <= minSize <= desiredSize <= maxSize"},
 		{"desired above max", "dev", map[string]string{"workshop:nodeGroup": `{"desiredSize":10}`}, "workshop:nodeGroup", "got minSize 1, desiredSize 10, maxSize 9"},
 		{"negative min", "dev", map[string]string{"workshop:nodeGroup": `{"minSize":-1}`}, "workshop:nodeGroup", "0 <= minSize"},
@@ -105,17 +129,41 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"name with underscore", "dev", map[string]string{"workshop:name": "hello_world"}, "workshop:name", "S3 bucket, IAM role and EKS cluster names"},
 		{"name ending in hyphen", "dev", map[string]string{"workshop:name": "hello-"}, "workshop:name", "lowercase"},
 		{"name too long", "dev", map[string]string{"workshop:name": "averyveryverylongworkshopname"}, "workshop:name", "at most 28 fit"},
-		{"stack with capitals", "Dev", nil, "workshop:name", `stack name "Dev"`},
+		{"stack with capitals", "Dev", nil, StackNameKey, `rename the stack`},
 		{"unknown NAT strategy", "dev", map[string]string{"workshop:natStrategy": "perAZ"}, "workshop:natStrategy", `expected "single" or "perAz"`},
 		{"flow logs not boolean", "dev", map[string]string{"workshop:flowLogs": "yes"}, "workshop:flowLogs", "expected true or false"},
+		// strconv.ParseBool takes "1", "t", "T"; the CLI's own check takes
+		// only true and false (pulumi/pulumi sdk/go/common/workspace/project.go,
+		// ValidateConfigValue).
+		{"boolean as 1", "dev", map[string]string{"workshop:platform": "1"}, "workshop:platform", "expected true or false"},
+		{"boolean as T", "dev", map[string]string{"workshop:stateBackend": "T"}, "workshop:stateBackend", "expected true or false"},
 		{"retention CloudWatch refuses", "dev", map[string]string{"workshop:logRetentionDays": "4"}, "workshop:logRetentionDays", "expected one of"},
 		{"retention not a number", "dev", map[string]string{"workshop:logRetentionDays": "three"}, "workshop:logRetentionDays", "not an integer"},
 		{"admin not an ARN", "dev", map[string]string{"workshop:clusterAdmins": `["alice"]`}, "workshop:clusterAdmins", "not an IAM role or user ARN"},
+		{"admin twice under two paths", "dev", map[string]string{"workshop:clusterAdmins": `["arn:aws:iam::111122223333:role/Admin","arn:aws:iam::111122223333:role/ops/admin"]`}, "workshop:clusterAdmins", "name the same IAM role"},
 		{"API CIDR bad", "dev", map[string]string{"workshop:apiAccessCidrs": `["1.2.3.4"]`}, "workshop:apiAccessCidrs", "not an IPv4 CIDR"},
+		{"API CIDR private", "dev", map[string]string{"workshop:apiAccessCidrs": `["10.0.0.0/8"]`}, "workshop:apiAccessCidrs", "non-public range 10.0.0.0/8"},
 		{"API CIDRs empty", "dev", map[string]string{"workshop:apiAccessCidrs": `[]`}, "workshop:apiAccessCidrs", "at least one CIDR"},
+		{"value not JSON", "dev", map[string]string{"workshop:chaos": ``}, "workshop:chaos", "the value is empty"},
 		{"reserved tag", "dev", map[string]string{"workshop:tags": `{"aws:owner":"x"}`}, "workshop:tags", "not starting with aws:"},
+		{"tag the program sets", "dev", map[string]string{"workshop:tags": `{"workshop":"x"}`}, "workshop:tags", "set by the program"},
+		{"Name tag", "dev", map[string]string{"workshop:tags": `{"Name":"x"}`}, "workshop:tags", "set by the program"},
+		{"controller tag", "dev", map[string]string{"workshop:tags": `{"kubernetes.io/role/elb":"1"}`}, "workshop:tags", "read by the Kubernetes controllers"},
+		{"too many tags", "dev", map[string]string{"workshop:tags": manyTags(45)}, "workshop:tags", "at most 44 fit"},
+		{"tag value of 257 characters", "dev", map[string]string{"workshop:tags": `{"team":"` + strings.Repeat("가", 257) + `"}`}, "workshop:tags", "at most 256"},
+		{"tag value with a comma", "dev", map[string]string{"workshop:tags": `{"team":"a,b"}`}, "workshop:tags", "not a valid AWS tag value"},
 		{"unknown add-on", "dev", map[string]string{"workshop:addons": `{"certManager":true}`}, "workshop:addons", `unknown field "certManager"`},
+		// encoding/json matches names ignoring case and keeps the last of
+		// two equal keys; both would hide a typo.
+		{"key in the wrong case", "dev", map[string]string{"workshop:nodeGroup": `{"MinSize":1}`}, "workshop:nodeGroup", `must be spelled "minSize"`},
+		{"key given twice", "dev", map[string]string{"workshop:nodeGroup": `{"maxSize":9,"maxSize":12}`}, "workshop:nodeGroup", `"maxSize" is given twice`},
+		{"tag given twice", "dev", map[string]string{"workshop:tags": `{"team":"a","team":"b"}`}, "workshop:tags", `"team" is given twice`},
+		{"trailing data", "dev", map[string]string{"workshop:addons": `{} {}`}, "workshop:addons", "trailing data"},
+		{"provider key the program ignores", "dev", map[string]string{"aws:assumeRoles": `[{"roleArn":"arn:aws:iam::1:role/x"}]`}, "aws:assumeRoles", "takes only aws:region and aws:profile"},
+		{"provider default tags", "dev", map[string]string{"aws:defaultTags": `{"tags":{"a":"b"}}`}, "aws:defaultTags", "extra tags go in workshop:tags"},
 		{"ingress open to the world", "dev", map[string]string{"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["0.0.0.0/0"]}`}, "workshop:spinnakerIngress", "whole internet"},
+		{"ingress open to the world in halves", "dev", map[string]string{"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["0.0.0.0/1","128.0.0.0/1"]}`}, "workshop:spinnakerIngress", "cover the whole internet"},
+		{"ingress open to the world in pieces", "dev", map[string]string{"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["128.0.0.0/2","0.0.0.0/1","192.0.0.0/2"]}`}, "workshop:spinnakerIngress", "cover the whole internet"},
 		{"internet-facing without allow-list", "dev", map[string]string{"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing"}`}, "workshop:spinnakerIngress", "needs allowedCidrs"},
 		{"unknown ingress scheme", "dev", map[string]string{"workshop:spinnakerIngress": `{"scheme":"public"}`}, "workshop:spinnakerIngress", `neither "internal" nor "internet-facing"`},
 		{"bad Spinnaker version", "dev", map[string]string{"workshop:spinnakerVersion": "latest"}, "workshop:spinnakerVersion", "calendar version such as 2026.2.3"},
@@ -129,6 +177,9 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"unknown delivery", "dev", map[string]string{"workshop:yelb": `{"delivery":"argo"}`}, "workshop:yelb", `expected "spinnaker" or "pulumi"`},
 		{"Spinnaker delivery without platform", "dev", map[string]string{"workshop:platform": "false"}, "workshop:yelb", "needs the platform"},
 		{"stage out of range", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":5}`}, "workshop:yelb", "stage 5 is not a workshop stage"},
+		{"stage out of range under Spinnaker", "dev", map[string]string{"workshop:yelb": `{"stage":99}`}, "workshop:yelb", "stage 99 is not a workshop stage"},
+		{"stage Spinnaker would ignore", "dev", map[string]string{"workshop:yelb": `{"stage":3}`}, "workshop:yelb", "stage 3 has no effect"},
+		{"v2 image Spinnaker would ignore", "dev", map[string]string{"workshop:yelb": `{"appServerV2Image":"example.com/yelb:v2"}`}, "workshop:yelb", "appServerV2Image has no effect"},
 		{"v2 stage without image", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":2}`}, "workshop:yelb", "set appServerV2Image"},
 		{"v2 image latest", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":2,"appServerV2Image":"example.com/yelb:latest"}`}, "workshop:yelb", "pinned tag or digest"},
 		{"v2 image untagged", "dev", map[string]string{"workshop:yelb": `{"delivery":"pulumi","stage":2,"appServerV2Image":"example.com/yelb"}`}, "workshop:yelb", "pinned tag or digest"},
@@ -154,7 +205,11 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 				t.Fatalf("error %v is not a ConfigError", err)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, "config "+tc.key+": ") {
+			prefix := "config " + tc.key + ": "
+			if tc.key == StackNameKey {
+				prefix = "stack name: "
+			}
+			if !strings.Contains(msg, prefix) {
 				t.Errorf("error does not name key %s: %s", tc.key, msg)
 			}
 			if !strings.Contains(msg, tc.want) {
@@ -164,26 +219,109 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 	}
 }
 
+// A value that cannot be read keeps its default for the other checks, so
+// the user sees every problem in one run, and none twice.
 func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	_, err := Parse("dev", map[string]string{
 		"workshop:appVpcCidr":        "nope",
 		"workshop:kubernetesVersion": "1.20",
 		"workshop:natStrategy":       "none",
+		"workshop:nodeGroup":         `{"minSize":"one"}`,
+		"workshop:chaos":             `{"terminationPercentage":0}`,
 	})
-	// The CIDR fails while reading; validation of the rest waits for a
-	// readable config, so the user sees the read error first.
-	if err == nil || !strings.Contains(err.Error(), "workshop:appVpcCidr") {
-		t.Fatalf("err = %v", err)
+	keys := map[string]int{}
+	for _, e := range configErrors(err) {
+		keys[e.Key]++
 	}
-	_, err = Parse("dev", map[string]string{
-		"workshop:kubernetesVersion": "1.20",
-		"workshop:natStrategy":       "none",
-	})
-	for _, key := range []string{"workshop:kubernetesVersion", "workshop:natStrategy"} {
-		if err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("missing %s in %v", key, err)
+	want := map[string]int{"workshop:appVpcCidr": 1, "workshop:kubernetesVersion": 1, "workshop:natStrategy": 1, "workshop:nodeGroup": 1, "workshop:chaos": 1}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("problems per key %v, want %v; err = %v", keys, want, err)
+	}
+}
+
+// Inputs that look odd but are valid.
+func TestValidInputsThatLookOdd(t *testing.T) {
+	cases := map[string]map[string]string{
+		// Two roles of one name in two accounts are two principals.
+		"same role name in two accounts": {"workshop:clusterAdmins": `["arn:aws:iam::111122223333:role/Admin","arn:aws:iam::444455556666:role/Admin"]`},
+		// AWS counts tag values in Unicode characters, not bytes.
+		"tag value of 256 Korean characters":  {"workshop:tags": `{"team":"` + strings.Repeat("가", 256) + `"}`},
+		"44 tags":                             {"workshop:tags": manyTags(44)},
+		"a /21 VPC":                           {"workshop:appVpcCidr": "10.0.0.0/21"},
+		"internet-facing ingress, one office": {"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["198.51.100.0/24"]}`},
+	}
+	for name, raw := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse("dev", raw); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// The region list is the aws partition of the AWS SDK for Go v2 this module
+// requires (github.com/aws/aws-sdk-go-v2 internal/endpoints/awsrulesfn/partitions.json).
+func TestRegionsAreTheSDKsAWSPartition(t *testing.T) {
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-sdk-go-v2").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "internal/endpoints/awsrulesfn/partitions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Partitions []struct {
+			ID      string         `json:"id"`
+			Regions map[string]any `json:"regions"`
+		} `json:"partitions"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range doc.Partitions {
+		for r := range p.Regions {
+			if p.ID == "aws" && !strings.HasSuffix(r, "-global") {
+				want = append(want, r)
+			}
 		}
 	}
+	slices.Sort(want)
+	if !slices.Equal(awsRegions, want) {
+		t.Errorf("awsRegions = %v\nthe SDK's aws partition = %v", awsRegions, want)
+	}
+}
+
+func manyTags(n int) string {
+	tags := map[string]string{}
+	for i := range n {
+		tags[fmt.Sprintf("team-%02d", i)] = "x"
+	}
+	b, _ := json.Marshal(tags)
+	return string(b)
+}
+
+// configErrors unwraps the joined errors Parse returns.
+func configErrors(err error) []*ConfigError {
+	var out []*ConfigError
+	var walk func(error)
+	walk = func(err error) {
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range joined.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			out = append(out, ce)
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
 }
 
 func TestOtherNamespacesAreNotOurs(t *testing.T) {
@@ -192,34 +330,103 @@ func TestOtherNamespacesAreNotOurs(t *testing.T) {
 	}
 }
 
+// FuzzParse changes up to three keys of the example stack at once, with
+// any value (structured values included), and checks that whatever Parse
+// accepts satisfies every rule the graph relies on, and that every refusal
+// names a key. CI runs it: go test ./stacks -run '^$' -fuzz FuzzParse -fuzztime 10s
 func FuzzParse(f *testing.F) {
-	for _, k := range Keys() {
-		f.Add(k.Name, "")
+	_, base, _, err := ReadStackConfig("..", "dev")
+	if err != nil {
+		f.Fatal(err)
 	}
-	f.Add("workshop:nodeGroup", `{"minSize":1,"maxSize":2,"desiredSize":2}`)
-	f.Add("workshop:appVpcCidr", "10.1.0.0/16")
-	f.Add("workshop:availabilityZones", `["ap-northeast-2a","ap-northeast-2b"]`)
-	f.Fuzz(func(t *testing.T, key, value string) {
-		cfg, err := Parse("dev", map[string]string{key: value})
+	keys := fuzzKeys(base)
+	for i, k := range keys {
+		f.Add(uint8(i), base[k], uint8(0), base[keys[0]], uint8(0), base[keys[0]])
+	}
+	index := func(k string) uint8 { return uint8(slices.Index(keys, k)) }
+	f.Add(index("workshop:nodeGroup"), `{"minSize":1,"maxSize":6,"desiredSize":2}`, index("workshop:appVpcCidr"), "10.1.0.0/21", index("aws:region"), "eu-west-1")
+	f.Add(index("workshop:availabilityZones"), `["ap-northeast-2a","ap-northeast-2b"]`, index("workshop:chaos"), `{"availabilityZone":"ap-northeast-2b"}`, index("workshop:tags"), `{"team":"a"}`)
+	f.Add(index("workshop:platform"), "false", index("workshop:yelb"), `{"delivery":"pulumi","stage":4,"appServerV2Image":"example.com/y:v2"}`, index("workshop:spinnakerIngress"), `{"enabled":false}`)
+	f.Add(index("workshop:spinnakerIngress"), `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["0.0.0.0/1","128.0.0.0/2"]}`, index("workshop:apiAccessCidrs"), `["198.51.100.0/24"]`, index("workshop:clusterAdmins"), `["arn:aws:iam::111122223333:role/a/Admin"]`)
+	f.Fuzz(func(t *testing.T, k1 uint8, v1 string, k2 uint8, v2 string, k3 uint8, v3 string) {
+		raw := maps.Clone(base)
+		for _, kv := range []struct {
+			k uint8
+			v string
+		}{{k1, v1}, {k2, v2}, {k3, v3}} {
+			raw[keys[int(kv.k)%len(keys)]] = kv.v
+		}
+		cfg, err := Parse("dev", raw)
 		if err != nil {
-			// Every failure names a key, so the user knows what to fix.
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Key == "" {
+			for _, e := range configErrors(err) {
+				if _, ok := raw[e.Key]; !ok && e.Key != StackNameKey && !slices.ContainsFunc(Keys(), func(k Key) bool { return k.Name == e.Key }) {
+					t.Fatalf("problem under a key the user did not give: %v", e)
+				}
+			}
+			if len(configErrors(err)) == 0 {
 				t.Fatalf("error without a key: %v", err)
 			}
 			return
 		}
-		// Whatever was accepted must satisfy the invariants the graph relies on.
-		ng := cfg.NodeGroup
-		if ng.MinSize > ng.DesiredSize || ng.DesiredSize > ng.MaxSize || len(cfg.AvailabilityZones) < 2 {
-			t.Fatalf("accepted an invalid config: %+v", cfg)
-		}
-		if cfg.AppVpcCidr.Overlaps(cfg.PlatformVpcCidr) {
-			t.Fatalf("accepted overlapping CIDRs %s %s", cfg.AppVpcCidr, cfg.PlatformVpcCidr)
-		}
-		again, err := Parse("dev", map[string]string{key: value})
+		checkInvariants(t, cfg)
+		again, err := Parse("dev", raw)
 		if err != nil || !reflect.DeepEqual(cfg, again) {
 			t.Fatalf("parsing is not deterministic")
 		}
 	})
+}
+
+// fuzzKeys are every key of the program, every key of the example stack,
+// and keys the program must refuse.
+func fuzzKeys(base map[string]string) []string {
+	set := map[string]bool{"aws:assumeRoles": true, "workshop:nodegroup": true, "kubernetes:context": true}
+	for _, k := range Keys() {
+		set[k.Name] = true
+	}
+	for k := range base {
+		set[k] = true
+	}
+	return sortedKeys(set)
+}
+
+// checkInvariants is what the graph assumes of an accepted config.
+func checkInvariants(t *testing.T, c Config) {
+	t.Helper()
+	fail := func(format string, args ...any) { t.Helper(); t.Fatalf("accepted: "+format, args...) }
+	for _, ng := range []cluster.NodeGroupArgs{c.NodeGroup, c.PlatformNodeGroup} {
+		if ng.MinSize < 0 || ng.MinSize > ng.DesiredSize || ng.DesiredSize > ng.MaxSize || ng.MaxSize < 1 {
+			fail("node group sizes %+v", ng)
+		}
+	}
+	if n := len(c.AvailabilityZones); n < 2 || n > 6 || !slices.Contains(awsRegions, c.Region) {
+		fail("zones %v in %q", c.AvailabilityZones, c.Region)
+	}
+	for _, v := range []netip.Prefix{c.AppVpcCidr, c.PlatformVpcCidr} {
+		if v.Bits() < 16 || v.Bits() > 21 {
+			fail("VPC %s", v)
+		}
+	}
+	if c.AppVpcCidr.Overlaps(c.PlatformVpcCidr) {
+		fail("overlapping CIDRs %s %s", c.AppVpcCidr, c.PlatformVpcCidr)
+	}
+	if len(c.APIAccessCidrs) == 0 || len(c.Tags) > maxUserTags {
+		fail("API CIDRs %v, %d tags", c.APIAccessCidrs, len(c.Tags))
+	}
+	if in := c.SpinnakerIngress; in.Enabled && in.Scheme == "internet-facing" && coversInternet(in.AllowedCidrs) {
+		fail("ingress %+v", in)
+	}
+	if y := c.Yelb; y.Enabled && (y.Stage < 1 || y.Stage > 4 || y.Delivery == "spinnaker" && (!c.Platform || y.Stage != 1)) {
+		fail("yelb %+v with platform %v", y, c.Platform)
+	}
+	var admins []cluster.Principal
+	for _, a := range c.ClusterAdmins {
+		p, ok := cluster.ParsePrincipal(a)
+		if !ok || slices.ContainsFunc(admins, p.Same) {
+			fail("admins %v", c.ClusterAdmins)
+		}
+		admins = append(admins, p)
+	}
+	if len(c.Prefix) > maxPrefixLen || !slices.Contains(validRetentionDays, c.LogRetentionDays) {
+		fail("prefix %q, retention %d", c.Prefix, c.LogRetentionDays)
+	}
 }

@@ -2,218 +2,167 @@ package stacks
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
-
-// PlanCommand implements `go run . plan --stack NAME`: the whole program run
-// offline against the simulated cloud, printed like `pulumi preview --json`.
-func PlanCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stack := fs.String("stack", "", "stack whose Pulumi.<stack>.yaml to read (required)")
-	dir := fs.String("dir", ".", "directory holding Pulumi.yaml")
-	overrides := map[string]string{}
-	fs.Func("config", "KEY=VALUE overriding the stack file, as `pulumi config set` would (repeatable)", func(kv string) error {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return fmt.Errorf("%q is not KEY=VALUE", kv)
-		}
-		if !strings.Contains(k, ":") {
-			k = Namespace + ":" + k
-		}
-		overrides[k] = v
-		return nil
-	})
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *stack == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: go run . plan --stack NAME [--dir DIR] [--config KEY=VALUE]...: --stack is required and nothing else may follow")
-		return 2
-	}
-	out, warnings, err := PlanWith(*dir, *stack, overrides)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
-	}
-	for _, w := range warnings {
-		fmt.Fprintln(stderr, "warning:", w)
-	}
-	_, _ = stdout.Write(out)
-	return 0
-}
-
-// PlanStep is one step of the plan, in the shape of `pulumi preview --json`.
-type PlanStep struct {
-	Op       string    `json:"op"`
-	URN      string    `json:"urn"`
-	NewState PlanState `json:"newState"`
-}
-
-// PlanState is the state a step would create.
-type PlanState struct {
-	Type         string         `json:"type"`
-	URN          string         `json:"urn"`
-	Custom       bool           `json:"custom"`
-	Parent       string         `json:"parent,omitempty"`
-	Provider     string         `json:"provider,omitempty"`
-	Inputs       map[string]any `json:"inputs"`
-	Dependencies []string       `json:"dependencies"`
-	Protect      bool           `json:"protect"`
-}
-
-// Plan runs the program for one stack of the project in dir and returns the
-// plan as JSON. A config problem fails before any resource is registered.
-func Plan(dir, stack string) ([]byte, error) {
-	out, _, err := PlanWith(dir, stack, nil)
-	return out, err
-}
-
-// PlanWith is Plan with config values replacing the stack file's; it also
-// returns the warnings preview would show.
-func PlanWith(dir, stack string, overrides map[string]string) ([]byte, []string, error) {
-	project, raw, secretKeys, err := ReadStackConfig(dir, stack)
-	if err != nil {
-		return nil, nil, err
-	}
-	maps.Copy(raw, overrides)
-	cfg, err := Parse(stack, raw)
-	if err != nil {
-		return nil, nil, err
-	}
-	cloud := mockcloud.New(project, stack, cfg.Region)
-	if err := cloud.Run(raw, secretKeys, Program(raw)); err != nil {
-		return nil, nil, err
-	}
-	steps := []PlanStep{planStep(mockcloud.Resource{
-		Type: "pulumi:pulumi:Stack",
-		URN:  fmt.Sprintf("urn:pulumi:%s::%s::pulumi:pulumi:Stack::%s-%s", stack, project, project, stack),
-	})}
-	for _, r := range cloud.Resources() {
-		steps = append(steps, planStep(r))
-	}
-	out, err := json.MarshalIndent(map[string]any{"steps": steps}, "", "  ")
-	if err != nil {
-		return nil, nil, fmt.Errorf("encoding plan: %w", err)
-	}
-	return append(out, '\n'), Warnings(cfg), nil
-}
-
-func planStep(r mockcloud.Resource) PlanStep {
-	deps := r.Dependencies
-	if deps == nil {
-		deps = []string{}
-	}
-	return PlanStep{Op: "create", URN: r.URN, NewState: PlanState{
-		Type:         r.Type,
-		URN:          r.URN,
-		Custom:       r.Custom,
-		Parent:       r.Parent,
-		Provider:     r.Provider,
-		Inputs:       mockcloud.PlainMap(r.Inputs, true),
-		Dependencies: deps,
-		Protect:      r.Protect,
-	}}
-}
 
 // ReadStackConfig reads Pulumi.yaml and Pulumi.<stack>.yaml from dir the way
 // the Pulumi CLI hands config to a program: full keys, structured values as
-// JSON, project defaults filled in. Secure values cannot be decrypted offline
-// and read as "[secret]".
+// JSON, project defaults filled in, and the CLI's own checks first (a
+// required key missing from the stack, a value of the wrong type). Secure
+// values cannot be decrypted offline and read as "[secret]".
 func ReadStackConfig(dir, stack string) (project string, raw map[string]string, secretKeys []string, err error) {
-	var proj struct {
-		Name   string                    `yaml:"name"`
-		Config map[string]map[string]any `yaml:"config"`
-	}
-	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &proj); err != nil {
-		return "", nil, nil, err
-	}
-	if proj.Name == "" {
-		return "", nil, nil, errors.New("Pulumi.yaml: no project name")
-	}
-	var st struct {
-		Config map[string]any `yaml:"config"`
+	proj, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("reading Pulumi.yaml: %w", err)
 	}
 	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
-	if err := readYAML(stackFile, &st); err != nil {
+	if _, err := os.Stat(stackFile); err != nil {
+		return "", nil, nil, fmt.Errorf("reading %s: %w", stackFile, err)
+	}
+	ps, err := workspace.LoadProjectStack(nil, proj, stackFile)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("parsing %s: %w", stackFile, err)
+	}
+	if ps.Config == nil {
+		ps.Config = config.Map{}
+	}
+	if err := applyProjectConfig(stack, proj, ps.Config); err != nil {
 		return "", nil, nil, err
 	}
-
-	raw = map[string]string{}
-	for key, value := range st.Config {
-		if !strings.Contains(key, ":") {
-			key = proj.Name + ":" + key
-		}
-		if m, ok := value.(map[string]any); ok && len(m) == 1 && m["secure"] != nil {
-			raw[key] = "[secret]"
-			secretKeys = append(secretKeys, key)
-			continue
-		}
-		s, err := configString(value)
-		if err != nil {
-			return "", nil, nil, fmt.Errorf("%s: config %s: %w", stackFile, key, err)
-		}
-		raw[key] = s
+	decrypted, err := ps.Config.Decrypt(config.NewBlindingDecrypter())
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("%s: %w", stackFile, err)
 	}
-	for key, decl := range proj.Config {
-		if !strings.Contains(key, ":") {
-			key = proj.Name + ":" + key
-		}
-		def, ok := decl["default"]
-		if _, set := raw[key]; set || !ok {
-			continue
-		}
-		s, err := configString(def)
-		if err != nil {
-			return "", nil, nil, fmt.Errorf("Pulumi.yaml: default of %s: %w", key, err)
-		}
-		raw[key] = s
+	raw = map[string]string{}
+	for k, v := range decrypted {
+		raw[k.String()] = v
+	}
+	for _, k := range ps.Config.SecureKeys() {
+		secretKeys = append(secretKeys, k.String())
 	}
 	sort.Strings(secretKeys)
-	return proj.Name, raw, secretKeys, nil
+	return proj.Name.String(), raw, secretKeys, nil
 }
 
-func readYAML(path string, into any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
+// applyProjectConfig is what the CLI does before running a program
+// (github.com/pulumi/pulumi pkg/workspace/config.go at v3.274.1, mergeConfig
+// and validateStackConfigValues): a project key of the project's namespace
+// with neither a default nor a value must be set in the stack, project
+// defaults fill the rest, and typed keys must hold values of their type.
+func applyProjectConfig(stack string, proj *workspace.Project, cfg config.Map) error {
+	var missing []string
+	for _, name := range sortedKeys(proj.Config) {
+		decl := proj.Config[name]
+		key, err := projectKey(proj.Name.String(), name)
+		if err != nil {
+			return err
+		}
+		if _, found, err := cfg.Get(key, true); err != nil || found {
+			if err != nil {
+				return fmt.Errorf("getting stack config value for key '%v': %w", key, err)
+			}
+			continue
+		}
+		value := decl.Default
+		if value == nil {
+			value = decl.Value
+		}
+		if value == nil {
+			if key.Namespace() == proj.Name.String() {
+				missing = append(missing, name)
+			}
+			continue
+		}
+		v, err := projectConfigValue(value)
+		if err != nil {
+			return err
+		}
+		if err := cfg.Set(key, v, true); err != nil {
+			return err
+		}
 	}
-	if err := yaml.Unmarshal(b, into); err != nil {
-		return fmt.Errorf("parsing %s: %w", path, err)
+	if len(missing) > 0 {
+		return missingKeysError(stack, missing)
+	}
+	return checkConfigTypes(stack, proj, cfg)
+}
+
+func projectKey(project, name string) (config.Key, error) {
+	if strings.Contains(name, ":") {
+		return config.ParseKey(name)
+	}
+	return config.MustMakeKey(project, name), nil
+}
+
+// projectConfigValue renders a Pulumi.yaml default as the CLI stores it:
+// scalars as their text, everything else as JSON.
+func projectConfigValue(v any) (config.Value, error) {
+	switch v.(type) {
+	case string, int, bool:
+		return config.NewValue(fmt.Sprintf("%v", v)), nil
+	}
+	simple, err := workspace.SimplifyMarshalledValue(v)
+	if err != nil {
+		return config.Value{}, err
+	}
+	b, err := json.Marshal(simple)
+	if err != nil {
+		return config.Value{}, err
+	}
+	return config.NewObjectValue(string(b)), nil
+}
+
+// missingKeysError is the CLI's message for required keys a stack lacks.
+func missingKeysError(stack string, keys []string) error {
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = "'" + k + "'"
+	}
+	if len(keys) == 1 {
+		return fmt.Errorf("Stack '%s' is missing configuration value %s", stack, quoted[0])
+	}
+	list := strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+	return fmt.Errorf("Stack '%s' is missing configuration values %s", stack, list)
+}
+
+// checkConfigTypes rejects a stack value of another type than Pulumi.yaml
+// declares, with the CLI's message. Secure values cannot be read offline and
+// are left to the CLI.
+func checkConfigTypes(stack string, proj *workspace.Project, cfg config.Map) error {
+	for _, name := range sortedKeys(proj.Config) {
+		decl := proj.Config[name]
+		if !decl.IsExplicitlyTyped() {
+			continue
+		}
+		key, err := projectKey(proj.Name.String(), name)
+		if err != nil {
+			return err
+		}
+		v, found, err := cfg.Get(key, true)
+		if err != nil || !found || v.Secure() {
+			continue
+		}
+		text, err := v.Value(config.NopDecrypter)
+		if err != nil {
+			return err
+		}
+		var content any = text
+		if v.Object() {
+			if err := json.Unmarshal([]byte(text), &content); err != nil {
+				return err
+			}
+		}
+		if !workspace.ValidateConfigValue(*decl.Type, decl.Items, content) {
+			return fmt.Errorf("Stack '%s' with configuration key '%s' must be of type '%s'",
+				stack, name, workspace.InferFullTypeName(*decl.Type, decl.Items))
+		}
 	}
 	return nil
-}
-
-// configString renders a YAML config value as the CLI passes it to programs.
-func configString(v any) (string, error) {
-	switch t := v.(type) {
-	case string:
-		return t, nil
-	case bool:
-		return strconv.FormatBool(t), nil
-	case int:
-		return strconv.Itoa(t), nil
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64), nil
-	case nil:
-		return "", nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
 }

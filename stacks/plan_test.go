@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,128 +9,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"gopkg.in/yaml.v3"
 )
-
-func TestPlanIsDeterministic(t *testing.T) {
-	a, err := Plan("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Plan("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
-		for i := range min(len(al), len(bl)) {
-			if al[i] != bl[i] {
-				t.Fatalf("two plans of the same stack differ at line %d:\n%s\n%s", i+1, al[i], bl[i])
-			}
-		}
-		t.Fatal("two plans of the same stack differ in length")
-	}
-}
-
-func TestPlanHasPreviewShape(t *testing.T) {
-	out, err := Plan("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan struct {
-		Steps []PlanStep `json:"steps"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&plan); err != nil {
-		t.Fatal(err)
-	}
-	byType := map[string][]PlanStep{}
-	for _, s := range plan.Steps {
-		if s.Op != "create" || s.URN != s.NewState.URN || s.NewState.Inputs == nil || s.NewState.Dependencies == nil {
-			t.Errorf("malformed step %+v", s)
-		}
-		byType[s.NewState.Type] = append(byType[s.NewState.Type], s)
-	}
-	// Remote components are one step each, with their inputs.
-	// The app and the platform cluster.
-	clusters := byType["eks:index:Cluster"]
-	if len(clusters) != 2 {
-		t.Fatalf("%d eks cluster steps", len(clusters))
-	}
-	for _, c := range clusters {
-		if c.NewState.Inputs["authenticationMode"] != "API" {
-			t.Errorf("%s: authentication mode %v", c.URN, c.NewState.Inputs["authenticationMode"])
-		}
-	}
-	// Five on the app cluster (load balancer controller, autoscaler,
-	// metrics-server, the Lattice controller and ExternalDNS); metrics-server
-	// and, for the dev stack's internal Spinnaker ingress, the load balancer
-	// controller on the platform.
-	if len(byType["kubernetes:helm.sh/v4:Chart"]) != 7 {
-		t.Errorf("want 7 charts, got %d", len(byType["kubernetes:helm.sh/v4:Chart"]))
-	}
-	for _, typ := range []string{
-		"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:ec2/vpc:Vpc",
-		"aws:ec2/natGateway:NatGateway", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon",
-		"aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws:ec2/flowLog:FlowLog",
-		// The platform.
-		"aws:ecr/repository:Repository", "aws:codebuild/project:Project", "aws:eks/accessEntry:AccessEntry",
-		"kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", "workshop:spinnaker:Spinnaker",
-		"kubernetes:networking.k8s.io/v1:Ingress",
-	} {
-		if len(byType[typ]) == 0 {
-			t.Errorf("plan has no %s", typ)
-		}
-	}
-	// The state bucket and key are protected from deletion.
-	for _, typ := range []string{"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key"} {
-		for _, s := range byType[typ] {
-			if strings.Contains(s.URN, "-state") && !s.NewState.Protect {
-				t.Errorf("%s is not protected", s.URN)
-			}
-		}
-	}
-	// The kubeconfig is a secret and prints as one.
-	providers := byType["pulumi:providers:kubernetes"]
-	if len(providers) != 2 {
-		t.Errorf("%d kubernetes providers", len(providers))
-	}
-	for _, p := range providers {
-		if p.NewState.Inputs["kubeconfig"] != "[secret]" {
-			t.Errorf("%s: kubeconfig printed", p.URN)
-		}
-	}
-	if strings.Contains(string(out), "certificate-authority-data") {
-		t.Error("kubeconfig contents leaked into the plan")
-	}
-}
-
-func TestPlanCommandReportsConfigErrors(t *testing.T) {
-	dir := t.TempDir()
-	copyFile(t, "../Pulumi.yaml", filepath.Join(dir, "Pulumi.yaml"))
-	bad := "config:\n  workshop:appVpcCidr: 10.0.0/16\n"
-	if err := os.WriteFile(filepath.Join(dir, "Pulumi.bad.yaml"), []byte(bad), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	code := PlanCommand([]string{"--stack", "bad", "--dir", dir}, &stdout, &stderr)
-	if code == 0 || stdout.Len() != 0 {
-		t.Fatalf("exit %d, stdout %q", code, stdout.String())
-	}
-	want := `config workshop:appVpcCidr: "10.0.0/16" is not an IPv4 CIDR`
-	if !strings.Contains(stderr.String(), want) {
-		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
-	}
-
-	stderr.Reset()
-	if code := PlanCommand(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "--stack is required") {
-		t.Errorf("no --stack: exit %d, %q", code, stderr.String())
-	}
-	stderr.Reset()
-	if code := PlanCommand([]string{"--stack", "missing", "--dir", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "Pulumi.missing.yaml") {
-		t.Errorf("missing stack file: exit %d, %q", code, stderr.String())
-	}
-}
 
 func TestSecureConfigReadsAsSecret(t *testing.T) {
 	dir := t.TempDir()
@@ -159,13 +38,13 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the Pulumi CLI would reject Pulumi.yaml: %v", err)
 	}
-	if proj.Name.String() != Namespace {
-		t.Errorf("project name %s, config namespace %s", proj.Name, Namespace)
+	if proj.Name.String() != ConfigNamespace {
+		t.Errorf("project name %s, config namespace %s", proj.Name, ConfigNamespace)
 	}
 	documented := map[string]bool{}
 	for name, decl := range proj.Config {
-		documented[Namespace+":"+name] = true
-		key, ok := keyNamed(Namespace + ":" + name)
+		documented[ConfigNamespace+":"+name] = true
+		key, ok := keyNamed(ConfigNamespace + ":" + name)
 		if !ok {
 			t.Errorf("Pulumi.yaml documents %s, which the program does not read", name)
 			continue
@@ -182,7 +61,7 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, k := range Keys() {
-		if strings.HasPrefix(k.Name, Namespace+":") && !documented[k.Name] {
+		if strings.HasPrefix(k.Name, ConfigNamespace+":") && !documented[k.Name] {
 			t.Errorf("%s is not documented in Pulumi.yaml", k.Name)
 		}
 	}
@@ -203,11 +82,85 @@ func TestExampleStackIsValid(t *testing.T) {
 	if _, err := Parse("dev", raw); err != nil {
 		t.Fatal(err)
 	}
-	// Complete: every key of ours is set explicitly.
+}
+
+// The example spells out every key, read from the file itself: the loader
+// fills in Pulumi.yaml's defaults, which would hide a missing one.
+func TestExampleStackSetsEveryKeyExplicitly(t *testing.T) {
+	b, err := os.ReadFile("../Pulumi.dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range Keys() {
-		if _, set := raw[k.Name]; !set && strings.HasPrefix(k.Name, Namespace+":") && k.Name != "workshop:clusterAdmins" {
-			t.Errorf("Pulumi.dev.yaml does not show %s", k.Name)
+		if k.Name == "aws:profile" {
+			continue // optional by nature: the example uses the default credentials
 		}
+		t.Run(k.Name, func(t *testing.T) {
+			if _, set := file.Config[k.Name]; !set {
+				t.Errorf("Pulumi.dev.yaml does not show %s", k.Name)
+			}
+		})
+	}
+}
+
+// A new stack with no config at all must pass the CLI's own rules: a key
+// declared without a default is required in every stack
+// (github.com/pulumi/pulumi pkg/workspace/config.go at v3.274.1, mergeConfig:
+// "Stack '%v' is missing configuration value %v").
+func TestMinimalStackPassesTheCLIRules(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../Pulumi.yaml", filepath.Join(dir, "Pulumi.yaml"))
+	writeFile(t, filepath.Join(dir, "Pulumi.attendee-01.yaml"), "config: {}\n")
+	_, raw, _, err := ReadStackConfig(dir, "attendee-01")
+	if err != nil {
+		t.Fatalf("a stack with no config is refused: %v", err)
+	}
+	cfg, err := Parse("attendee-01", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.AvailabilityZones, ","); got != "ap-northeast-2a,ap-northeast-2b,ap-northeast-2c" {
+		t.Errorf("zones = %s", got)
+	}
+}
+
+// The loader applies the CLI's rules to any project: a required key, or a
+// value of the wrong type, stops it with the CLI's message.
+func TestLoaderAppliesTheCLIRules(t *testing.T) {
+	project := "name: workshop\nruntime: go\nconfig:\n  zones:\n    type: array\n    items:\n      type: string\n  flowLogs:\n    type: boolean\n    default: false\n  aws:region:\n    value: eu-west-1\n"
+	cases := []struct {
+		name, stack, want string
+	}{
+		{"required key missing", "config: {}\n", "Stack 's' is missing configuration value 'zones'"},
+		{"boolean of another type", "config:\n  workshop:zones: [a]\n  workshop:flowLogs: \"yes\"\n", "Stack 's' with configuration key 'flowLogs' must be of type 'boolean'"},
+		{"array of another type", "config:\n  workshop:zones: a\n", "Stack 's' with configuration key 'zones' must be of type 'array<string>'"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "Pulumi.yaml"), project)
+			writeFile(t, filepath.Join(dir, "Pulumi.s.yaml"), tc.stack)
+			if _, _, _, err := ReadStackConfig(dir, "s"); err == nil || err.Error() != tc.want {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Pulumi.yaml"), project)
+	writeFile(t, filepath.Join(dir, "Pulumi.s.yaml"), "config:\n  workshop:zones: [a, b]\n")
+	_, raw, _, err := ReadStackConfig(dir, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"workshop:zones": `["a","b"]`, "workshop:flowLogs": "false", "aws:region": "eu-west-1"}
+	if !reflect.DeepEqual(raw, want) {
+		t.Errorf("raw = %v, want %v", raw, want)
 	}
 }
 
@@ -232,6 +185,13 @@ func sameJSON(t *testing.T, a, b any) bool {
 		return out
 	}
 	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -9,63 +9,33 @@ import (
 	"github.com/workshop/spinnaker-modernization/components/addons"
 	"github.com/workshop/spinnaker-modernization/components/cluster"
 	"github.com/workshop/spinnaker-modernization/components/delivery"
+	"github.com/workshop/spinnaker-modernization/components/network"
 	"github.com/workshop/spinnaker-modernization/components/spinnaker"
+	"github.com/workshop/spinnaker-modernization/components/yelb"
 )
 
 // SpinnakerNamespace is where Spinnaker runs on the platform cluster.
 const SpinnakerNamespace = "spinnaker"
 
+// SpinnakerLoadBalancerName names Spinnaker's optional ALB: "cd" keeps a
+// 28-character prefix within ALB's 32 characters, and apart from the app's
+// "<prefix>-ui".
+func SpinnakerLoadBalancerName(prefix string) string { return prefix + "-cd" }
+
 // platform builds the delivery platform: its own VPC and cluster, the CI
 // resources, and Spinnaker with the accounts halconfig.sh used to register.
 // It waits for the app cluster only where the "eks" account needs that
 // cluster's endpoint and access entry.
-func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, accountID string, app *cluster.Cluster) (*delivery.Delivery, error) {
+func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider *aws.Provider, accountID string, app *cluster.Cluster, net *network.Network) (*delivery.Delivery, error) {
 	withAWS := pulumi.Providers(provider)
 	name := cfg.Prefix + "-platform"
-	_, plat, platAddOns, err := clusterStack(ctx, name, cfg.PlatformVpcCidr, cfg.PlatformNodeGroup,
+	plat, platAddOns, err := clusterStack(ctx, name, net, pulumi.ToStringArray(cfg.APIAccessCidrs), cfg.PlatformNodeGroup,
 		addons.Flags{EBSCSIDriver: true, MetricsServer: true, LoadBalancerController: cfg.SpinnakerIngress.Enabled}, addons.TrafficArgs{}, cfg, tags, withAWS)
 	if err != nil {
 		return nil, err
 	}
 
-	managedRoleName := cfg.Prefix + "-spinnaker-managed"
-	managedRoleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", accountID, managedRoleName)
-	appClusterArn := app.ClusterName.ApplyT(func(n string) string {
-		return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, accountID, n)
-	}).(pulumi.StringOutput)
-
-	roles, err := spinnaker.NewServiceRoles(ctx, name, spinnaker.ServiceRolesArgs{
-		Namespace:       SpinnakerNamespace,
-		PlatformCluster: plat.ClusterName,
-		ManagedRoleArn:  pulumi.String(managedRoleArn),
-		AppClusterArn:   appClusterArn,
-		Tags:            tags,
-	}, withAWS)
-	if err != nil {
-		return nil, err
-	}
-	ci, err := delivery.NewDelivery(ctx, cfg.Prefix, delivery.DeliveryArgs{
-		Region:              cfg.Region,
-		SourceLocation:      cfg.BuildSource.Location,
-		SourceBranch:        cfg.BuildSource.Branch,
-		AppDir:              cfg.BuildSource.AppDir,
-		LogRetentionDays:    cfg.LogRetentionDays,
-		ManagedRoleName:     managedRoleName,
-		SpinnakerPrincipals: pulumi.StringArray{roles.Clouddriver, roles.Igor},
-		AppClusterArns:      pulumi.StringArray{appClusterArn},
-		Tags:                tags,
-	}, withAWS)
-	if err != nil {
-		return nil, err
-	}
-	// Spinnaker's "eks" account deploys namespaces and cluster-wide custom
-	// resources (mesh, gateway), which namespaced access policies cannot.
-	eksAccount, err := cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
-		ClusterName:  app.ClusterName,
-		PrincipalArn: roles.Clouddriver,
-		Policy:       "AmazonEKSClusterAdminPolicy",
-		Tags:         tags,
-	}, pulumi.Parent(app))
+	roles, ci, eksAccount, err := platformIdentities(ctx, cfg, name, tags, accountID, plat, app, withAWS)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +46,7 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		Provider:            plat.Provider,
 		PlatformClusterName: name,
 		Nodes:               plat.NodeGroup,
-		Storage:             platAddOns.Workloads,
+		AddOns:              platAddOns.Resources,
 		RoleBindings:        roles,
 		AccountID:           pulumi.String(accountID),
 		ManagedRoleArn:      ci.ManagedRoleArn,
@@ -85,8 +55,10 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		AppClusterName:      cfg.Prefix + "-app",
 		AppKubeconfigJSON:   app.KubeconfigJson,
 		AppAccess:           eksAccount,
+		StageFiles:          yelb.StageFiles,
 		Ingress:             cfg.SpinnakerIngress,
-		IngressController:   platAddOns.Workloads,
+		IngressName:         SpinnakerLoadBalancerName(cfg.Prefix),
+		IngressController:   platAddOns.Resources,
 		YelbNamespace:       cfg.Prefix,
 		Tags:                tags,
 	}, withAWS)
@@ -103,4 +75,53 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 	ctx.Export("codeBuildProject", ci.ProjectName)
 	ctx.Export("artifactBucket", ci.ArtifactBucket)
 	return ci, nil
+}
+
+// platformIdentities are who Spinnaker's services are in AWS and in the app
+// cluster: their roles, the CI whose managed role they assume, the artifact
+// bucket clouddriver reads, and clouddriver's access entry on the app cluster.
+func platformIdentities(ctx *pulumi.Context, cfg Config, name string, tags map[string]string, accountID string,
+	plat, app *cluster.Cluster, withAWS pulumi.ResourceOption) (*spinnaker.ServiceRoles, *delivery.Delivery, pulumi.Resource, error) {
+	managedRoleName := cfg.Prefix + "-spinnaker-managed"
+	managedRoleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", accountID, managedRoleName)
+	appClusterArn := app.ClusterName.ApplyT(func(n string) string {
+		return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, accountID, n)
+	}).(pulumi.StringOutput)
+
+	roles, err := spinnaker.NewServiceRoles(ctx, name, spinnaker.ServiceRolesArgs{
+		Namespace:       SpinnakerNamespace,
+		PlatformCluster: plat.ClusterName,
+		ManagedRoleArn:  pulumi.String(managedRoleArn),
+		AppClusterArn:   appClusterArn,
+		Tags:            tags,
+	}, withAWS)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ci, err := delivery.NewDelivery(ctx, cfg.Prefix, delivery.DeliveryArgs{
+		Region:              cfg.Region,
+		SourceLocation:      cfg.BuildSource.Location,
+		SourceBranch:        cfg.BuildSource.Branch,
+		AppDir:              cfg.BuildSource.AppDir,
+		LogRetentionDays:    cfg.LogRetentionDays,
+		ManagedRoleName:     managedRoleName,
+		SpinnakerPrincipals: pulumi.StringArray{roles.Clouddriver, roles.Igor},
+		AppClusterArns:      pulumi.StringArray{appClusterArn},
+		Tags:                tags,
+	}, withAWS)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := roles.ReadArtifacts(ctx, ci.ArtifactBucketArn); err != nil {
+		return nil, nil, nil, err
+	}
+	// Spinnaker's "eks" account deploys namespaces and cluster-wide custom
+	// resources (mesh, gateway), which namespaced access policies cannot.
+	eksAccount, err := cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
+		ClusterName:  app.ClusterName,
+		PrincipalArn: roles.Clouddriver,
+		Policy:       "AmazonEKSClusterAdminPolicy",
+		Tags:         tags,
+	}, pulumi.Parent(app))
+	return roles, ci, eksAccount, err
 }

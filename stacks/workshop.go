@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -40,6 +41,9 @@ func Warnings(cfg Config) []string {
 	if cfg.Yelb.Enabled && cfg.Yelb.Backend == yelb.BackendAppMesh {
 		out = append(out, "AWS App Mesh was discontinued on 2026-09-30: the appmesh backend is kept to teach the original workshop and its mesh will not route traffic; use backend lattice (workshop:yelb)")
 	}
+	if cfg.Yelb.Enabled && cfg.Yelb.DockerHubCredentialArn == "" {
+		out = append(out, "the yelb images come from Docker Hub anonymously, 10 pulls an hour per NAT address, fewer than stage 4 and node replacement need; set dockerHubCredentialArn to pull them through the stack's ECR (workshop:yelb)")
+	}
 	return out
 }
 
@@ -62,48 +66,28 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 		_ = ctx.Log.Warn(w, nil)
 	}
 	tags := CommonTags(cfg)
-	provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
-		Region:  pulumi.String(cfg.Region),
-		Profile: optional(cfg.Profile),
-	})
+	provider, identity, err := awsAccount(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("creating AWS provider: %w", err)
+		return err
 	}
 	withAWS := pulumi.Providers(provider)
-
 	if cfg.StateBackend {
-		backend, err := statebackend.NewStateBackend(ctx, cfg.Prefix, statebackend.StateBackendArgs{
-			Region:         cfg.Region,
-			NoncurrentDays: 30,
-			Tags:           tags,
-		}, withAWS)
-		if err != nil {
+		if err := stateBackend(ctx, cfg, tags, withAWS); err != nil {
 			return err
 		}
-		ctx.Export("stateBackendUrl", backend.BackendURL)
-		ctx.Export("secretsProvider", backend.SecretsProvider)
 	}
-
-	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	appNet, platNet, err := networks(ctx, cfg, identity.AccountId, tags, withAWS)
 	if err != nil {
-		return fmt.Errorf("looking up the AWS account: %w", err)
+		return err
 	}
-
-	appFlags := cfg.AddOns
-	traffic := addons.TrafficArgs{AccountID: pulumi.String(identity.AccountId), AppNamespace: cfg.Prefix}
-	if cfg.Yelb.Enabled {
-		appFlags.GatewayAPIController = cfg.Yelb.Backend == yelb.BackendLattice
-		appFlags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
-		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
-	}
-	appNet, app, appAddOns, err := clusterStack(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg.NodeGroup, appFlags, traffic, cfg, tags, withAWS)
+	app, appAddOns, err := appCluster(ctx, cfg, identity.AccountId, appNet, platNet, tags, withAWS)
 	if err != nil {
 		return err
 	}
 
 	var artifactBucket pulumi.StringInput
 	if cfg.Platform {
-		ci, err := platform(ctx, cfg, tags, provider, identity.AccountId, app)
+		ci, err := platform(ctx, cfg, tags, provider, identity.AccountId, app, platNet)
 		if err != nil {
 			return err
 		}
@@ -125,12 +109,16 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 			Images:              images,
 			Region:              cfg.Region,
 			Provider:            app.Provider,
-			Controllers:         appAddOns.Workloads,
+			Controllers:         appAddOns.Resources,
+			EnvoyRoleArn:        appAddOns.EnvoyRoleArn,
 			VpcId:               appNet.VpcId,
 			VpcCidr:             cfg.AppVpcCidr.String(),
 			NodeSecurityGroupId: app.ClusterSecurityGroupId,
-			ServiceDomain:       traffic.ServiceDomain,
+			ServiceDomain:       yelb.ServiceDomain(cfg.Prefix),
 			ArtifactBucket:      artifactBucket,
+			DockerHubCredential: cfg.Yelb.DockerHubCredentialArn,
+			AccountID:           identity.AccountId,
+			NodeRoleArn:         app.NodeRoleArn,
 			Tags:                tags,
 		}, withAWS)
 		if err != nil {
@@ -155,6 +143,68 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	ctx.Export("appNodeGroupName", app.NodeGroupName)
 	ctx.Export("kubectlSetup", pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", cfg.Region, app.ClusterName))
 	return nil
+}
+
+// awsAccount is the explicit AWS provider every AWS resource uses and the
+// identity it deploys as. The identity must not be a cluster admin too:
+// pulumi-eks makes the cluster creator admin itself
+// (bootstrapClusterCreatorAdminPermissions), and EKS allows one access entry
+// per principal, so the deploy would fail halfway.
+func awsAccount(ctx *pulumi.Context, cfg Config) (*aws.Provider, *aws.GetCallerIdentityResult, error) {
+	provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{
+		Region:  pulumi.String(cfg.Region),
+		Profile: optional(cfg.Profile),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating AWS provider: %w", err)
+	}
+	identity, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	if err != nil {
+		return nil, nil, fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	if err := cluster.CheckAdminsExcludeCreator(cfg.ClusterAdmins, identity.Arn); err != nil {
+		return nil, nil, &ConfigError{Key: "workshop:clusterAdmins", Problem: err.Error()}
+	}
+	return provider, identity, nil
+}
+
+// stateBackend is the bootstrap stack's S3 state bucket and KMS key.
+func stateBackend(ctx *pulumi.Context, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption) error {
+	backend, err := statebackend.NewStateBackend(ctx, cfg.Prefix, statebackend.StateBackendArgs{
+		Region:         cfg.Region,
+		NoncurrentDays: 30,
+		Tags:           tags,
+	}, withAWS)
+	if err != nil {
+		return err
+	}
+	ctx.Export("stateBackendUrl", backend.BackendURL)
+	ctx.Export("secretsProvider", backend.SecretsProvider)
+	return nil
+}
+
+// networks are the app VPC and, with the platform, the platform VPC, made
+// first because the app cluster's endpoint lets in the platform's NAT.
+func networks(ctx *pulumi.Context, cfg Config, accountID string, tags map[string]string, withAWS pulumi.ResourceOption) (app, platform *network.Network, err error) {
+	app, err = newNetwork(ctx, cfg.Prefix+"-app", cfg.AppVpcCidr, cfg, accountID, tags, withAWS)
+	if err != nil || !cfg.Platform {
+		return app, nil, err
+	}
+	platform, err = newNetwork(ctx, cfg.Prefix+"-platform", cfg.PlatformVpcCidr, cfg, accountID, tags, withAWS)
+	return app, platform, err
+}
+
+// appCluster is the app cluster with its add-ons, the traffic controller of
+// the chosen yelb backend among them.
+func appCluster(ctx *pulumi.Context, cfg Config, accountID string, appNet, platNet *network.Network, tags map[string]string, withAWS pulumi.ResourceOption) (*cluster.Cluster, *addons.AddOns, error) {
+	flags := cfg.AddOns
+	traffic := addons.TrafficArgs{AccountID: accountID, AppNamespace: cfg.Prefix}
+	if cfg.Yelb.Enabled {
+		flags.GatewayAPIController = cfg.Yelb.Backend == yelb.BackendLattice
+		flags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
+		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
+	}
+	return clusterStack(ctx, cfg.Prefix+"-app", appNet, appAPIAccess(cfg, platNet), cfg.NodeGroup, flags, traffic, cfg, tags, withAWS)
 }
 
 // experiments sets up the chaos part of the workshop against the app cluster
@@ -209,22 +259,42 @@ func experiments(ctx *pulumi.Context, cfg Config, accountID string, net *network
 	return nil
 }
 
-// clusterStack is a VPC, an EKS cluster in it and the cluster's add-ons: the
-// shape both the app and the platform cluster share.
-func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes cluster.NodeGroupArgs, flags addons.Flags,
-	traffic addons.TrafficArgs, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
-) (*network.Network, *cluster.Cluster, *addons.AddOns, error) {
-	net, err := network.NewNetwork(ctx, name, network.NetworkArgs{
+// newNetwork is the VPC of one of the clusters.
+func newNetwork(ctx *pulumi.Context, name string, cidr netip.Prefix, cfg Config, accountID string, tags map[string]string, withAWS pulumi.ResourceOption) (*network.Network, error) {
+	return network.NewNetwork(ctx, name, network.NetworkArgs{
 		Cidr:              cidr,
 		AvailabilityZones: cfg.AvailabilityZones,
 		NatStrategy:       cfg.NatStrategy,
 		FlowLogs:          cfg.FlowLogs,
 		LogRetentionDays:  cfg.LogRetentionDays,
+		Region:            cfg.Region,
+		AccountID:         accountID,
 		Tags:              tags,
 	}, withAWS)
-	if err != nil {
-		return nil, nil, nil, err
+}
+
+// appAPIAccess is the app cluster's public endpoint allow-list. Spinnaker's
+// clouddriver reaches that endpoint from the platform VPC's NAT addresses
+// (the private endpoint resolves only inside the app VPC), so a list
+// narrower than the whole internet gains them.
+func appAPIAccess(cfg Config, platNet *network.Network) pulumi.StringArrayInput {
+	if platNet == nil || slices.Contains(cfg.APIAccessCidrs, "0.0.0.0/0") {
+		return pulumi.ToStringArray(cfg.APIAccessCidrs)
 	}
+	return platNet.NatPublicIps.ApplyT(func(ips []string) []string {
+		out := slices.Clone(cfg.APIAccessCidrs)
+		for _, ip := range ips {
+			out = append(out, ip+"/32")
+		}
+		return out
+	}).(pulumi.StringArrayOutput)
+}
+
+// clusterStack is an EKS cluster in a VPC and the cluster's add-ons: the
+// shape both the app and the platform cluster share.
+func clusterStack(ctx *pulumi.Context, name string, net *network.Network, apiAccess pulumi.StringArrayInput, nodes cluster.NodeGroupArgs,
+	flags addons.Flags, traffic addons.TrafficArgs, cfg Config, tags map[string]string, withAWS pulumi.ResourceOption,
+) (*cluster.Cluster, *addons.AddOns, error) {
 	c, err := cluster.NewCluster(ctx, name, cluster.ClusterArgs{
 		ClusterName:       name,
 		KubernetesVersion: cfg.KubernetesVersion,
@@ -233,12 +303,12 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		PrivateSubnetIds:  net.PrivateSubnetIds,
 		NodeGroup:         nodes,
 		Admins:            cfg.ClusterAdmins,
-		APIAccessCidrs:    cfg.APIAccessCidrs,
+		APIAccessCidrs:    apiAccess,
 		LogRetentionDays:  cfg.LogRetentionDays,
 		Tags:              tags,
 	}, withAWS)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	a, err := addons.NewAddOns(ctx, name, addons.AddOnsArgs{
 		ClusterName:       name,
@@ -246,6 +316,7 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		KubernetesVersion: cfg.KubernetesVersion,
 		Region:            cfg.Region,
 		VpcId:             net.VpcId,
+		OIDC:              addons.OIDCProvider{Arn: c.OidcProviderArn, Url: c.OidcProviderUrl},
 		Provider:          c.Provider,
 		Nodes:             c.NodeGroup,
 		Flags:             flags,
@@ -255,9 +326,9 @@ func clusterStack(ctx *pulumi.Context, name string, cidr netip.Prefix, nodes clu
 		ChartMirror:       cfg.ChartMirror,
 	}, withAWS)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return net, c, a, nil
+	return c, a, nil
 }
 
 // CommonTags go on every taggable AWS resource; the workshop tag lets a

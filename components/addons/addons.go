@@ -1,5 +1,6 @@
 // Package addons installs the app cluster's add-ons, each with its own
-// least-privilege IAM role through EKS Pod Identity and its own enable flag.
+// least-privilege IAM role and its own enable flag. Pod Identity gives every
+// add-on its credentials, except App Mesh, whose SDK and Envoy predate it.
 package addons
 
 import (
@@ -7,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
@@ -38,7 +38,10 @@ type AddOnsArgs struct {
 	KubernetesVersion string
 	Region            string
 	VpcId             pulumi.StringInput
-	Provider          *kubernetes.Provider
+	// OIDC is the cluster's IAM OIDC provider, for what cannot use Pod
+	// Identity (App Mesh).
+	OIDC     OIDCProvider
+	Provider *kubernetes.Provider
 	// Nodes must exist before anything with pods can become ready.
 	Nodes            pulumi.Resource
 	Flags            Flags
@@ -54,16 +57,14 @@ type AddOnsArgs struct {
 type AddOns struct {
 	pulumi.ResourceState
 
-	// Installed names the add-ons that are enabled, for stack outputs.
-	Installed []string
-	// TrafficReady is what the app's traffic objects (routes, mesh) need
-	// running first, and what must outlive them on destroy.
-	TrafficReady []pulumi.Resource
-	// Workloads are every add-on and chart installed: depend on these, not
-	// on the component, whose children a dependency may see only in part.
-	Workloads []pulumi.Resource
-	// ServiceZoneId is the private zone of the Lattice service names.
-	ServiceZoneId pulumi.StringOutput
+	// Resources are everything the add-ons created. Depend on all of them,
+	// not on the component, whose children a dependency may see only in
+	// part: the dependent then starts after them and is destroyed before
+	// them, while the controllers that clean up after it still run.
+	Resources []pulumi.Resource
+	// EnvoyRoleArn is the role the app's Envoy sidecars assume through IRSA
+	// (App Mesh only); the app's service account must name it.
+	EnvoyRoleArn string
 }
 
 // NewAddOns installs the enabled add-ons.
@@ -79,7 +80,6 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 	if _, err := in.eksAddon("coredns", CoreDNSVersion, nil); err != nil {
 		return nil, err
 	}
-	// Every add-on below gets its AWS credentials from Pod Identity.
 	agent, err := in.eksAddon("eks-pod-identity-agent", PodIdentityAgentVersion, nil)
 	if err != nil {
 		return nil, err
@@ -106,31 +106,26 @@ func NewAddOns(ctx *pulumi.Context, name string, args AddOnsArgs, opts ...pulumi
 		if err := s.install(); err != nil {
 			return nil, fmt.Errorf("add-ons %s: %s: %w", name, s.name, err)
 		}
-		a.Installed = append(a.Installed, s.name)
 	}
-	a.TrafficReady = in.ready
-	a.Workloads = in.workloads
-	if in.zone != nil {
-		a.ServiceZoneId = in.zone.ZoneId
-	}
-	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{
-		"installed": pulumi.ToStringArray(a.Installed),
-	})
+	a.Resources = in.created
+	a.EnvoyRoleArn = in.envoyRoleArn
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
 }
 
-// installer carries what every add-on needs.
+// installer carries what every add-on needs, and collects what it creates.
 type installer struct {
-	ctx       *pulumi.Context
-	name      string
-	args      AddOnsArgs
-	parent    pulumi.Resource
-	agent     *eks.Addon
-	ready     []pulumi.Resource
-	workloads []pulumi.Resource
-	zone      *route53.Zone
+	ctx          *pulumi.Context
+	name         string
+	args         AddOnsArgs
+	parent       pulumi.Resource
+	agent        *eks.Addon
+	created      []pulumi.Resource
+	envoyRoleArn string
 }
 
 func (in *installer) child(name string) string { return in.name + "-" + name }
+
+func (in *installer) keep(rs ...pulumi.Resource) { in.created = append(in.created, rs...) }
 
 // podIdentity creates a role that only the given service account can assume
 // and associates the two. Pods read the association when they start, so the
@@ -165,6 +160,7 @@ func (in *installer) associate(short, namespace, serviceAccount string, roleArn 
 	if err != nil {
 		return nil, fmt.Errorf("associating %s/%s: %w", namespace, serviceAccount, err)
 	}
+	in.keep(assoc)
 	return assoc, nil
 }
 
@@ -188,7 +184,7 @@ func (in *installer) eksAddon(addon, version string, extra func(*eks.AddonArgs),
 	if err != nil {
 		return nil, fmt.Errorf("installing EKS add-on %s: %w", addon, err)
 	}
-	in.workloads = append(in.workloads, a)
+	in.keep(a)
 	return a, nil
 }
 
@@ -219,7 +215,7 @@ func (in *installer) chart(c Chart, namespace string, values pulumi.Map, deps ..
 	if err != nil {
 		return nil, fmt.Errorf("installing chart %s %s: %w", c.Name, c.Version, err)
 	}
-	in.workloads = append(in.workloads, chart)
+	in.keep(chart)
 	return chart, nil
 }
 
@@ -231,5 +227,6 @@ func (in *installer) namespace(name string) (*corev1.Namespace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating namespace %s: %w", name, err)
 	}
+	in.keep(ns)
 	return ns, nil
 }

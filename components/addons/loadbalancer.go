@@ -34,6 +34,11 @@ func (in *installer) loadBalancerController() error {
 			"create": pulumi.Bool(true),
 			"name":   pulumi.String(loadBalancerServiceAccount),
 		},
+		// The chart's Service webhook (failurePolicy Fail, every namespace)
+		// rejects each Service created before the controller is ready, and
+		// the other add-ons create theirs in parallel. It only sets
+		// loadBalancerClass on type LoadBalancer Services, and we create none.
+		"enableServiceMutatorWebhook": pulumi.Bool(false),
 	}, assoc)
 	return err
 }

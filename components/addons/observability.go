@@ -46,9 +46,19 @@ func (in *installer) cloudWatchObservability() error {
 	return err
 }
 
-// ObservabilityConfig turns on the OpenTelemetry path to X-Ray, since the
-// X-Ray daemon and SDKs end support on 2027-02-25: the agent's OTLP
-// receiver (cloudwatch-agent.amazon-cloudwatch:4317 gRPC, :4318 HTTP) and its
-// X-Ray receiver forward traces to X-Ray, next to Container Insights with
-// enhanced observability and Application Signals.
-const ObservabilityConfig = `{"agent":{"config":{"logs":{"metrics_collected":{"kubernetes":{"enhanced_container_insights":true},"application_signals":{}}},"traces":{"traces_collected":{"application_signals":{},"otlp":{},"xray":{}}}}}}`
+// ObservabilityConfig is the agent's configuration: Container Insights with
+// enhanced observability, and the OpenTelemetry path to X-Ray, since the
+// X-Ray daemon and SDKs end support on 2027-02-25. The OTLP and X-Ray
+// receivers default to 127.0.0.1 (amazon-cloudwatch-agent
+// translator/translate/otel/receiver/{otlp,awsxray}/translator.go), which
+// pods calling cloudwatch-agent.amazon-cloudwatch cannot reach; upstream's
+// chart binds OTLP to 0.0.0.0 for that reason (helm-charts
+// charts/amazon-cloudwatch-observability/templates/_helpers.tpl). Application
+// Signals is left off: it instruments Java, Python, .NET and Node.js, none of
+// which the workshop runs, and its X-Ray proxy (awsproxy, 0.0.0.0:2000 TCP)
+// would take the port the X-Ray receiver's sampling proxy binds.
+const ObservabilityConfig = `{"agent":{"config":{` +
+	`"logs":{"metrics_collected":{"kubernetes":{"enhanced_container_insights":true}}},` +
+	`"traces":{"traces_collected":{` +
+	`"otlp":{"grpc_endpoint":"0.0.0.0:4317","http_endpoint":"0.0.0.0:4318"},` +
+	`"xray":{"bind_address":"0.0.0.0:2000","tcp_proxy":{"bind_address":"0.0.0.0:2000"}}}}}}}`

@@ -28,8 +28,8 @@ const (
 
 // TrafficArgs configure the traffic backend add-ons of the app cluster.
 type TrafficArgs struct {
-	// AccountID is the AWS account, which the Lattice controller needs.
-	AccountID pulumi.StringInput
+	// AccountID is the AWS account, which the controllers need.
+	AccountID string
 	// ServiceDomain is the private hosted zone the app's Lattice services
 	// get custom domains in (Lattice only).
 	ServiceDomain string
@@ -53,15 +53,23 @@ func ExternalDNSPolicy(zoneArn string) awsiam.Document {
 }
 
 // latticeController installs the AWS Gateway API Controller for VPC Lattice:
-// Gateway API CRDs, the controller with its Pod Identity role, the
-// GatewayClass, and ExternalDNS writing the routes' custom domains into a
-// private zone of the app VPC.
+// Gateway API CRDs, ExternalDNS writing the routes' custom domains into a
+// private zone of the app VPC, the controller with its Pod Identity role,
+// and the GatewayClass.
 func (in *installer) latticeController() error {
 	crds, err := yamlv2.NewConfigFile(in.ctx, in.child("gateway-api-crds"), &yamlv2.ConfigFileArgs{
 		File: pulumi.String(GatewayAPICRDsURL),
 	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}))
 	if err != nil {
 		return fmt.Errorf("installing Gateway API %s CRDs: %w", GatewayAPIVersion, err)
+	}
+	in.keep(crds)
+	// The controller watches DNSEndpoints only if their CRD exists when it
+	// starts (pkg/controllers/route_controller.go, IsGVKSupported), and the
+	// external-dns chart is what installs that CRD.
+	dns, err := in.externalDNS()
+	if err != nil {
+		return err
 	}
 	ns, err := in.namespace(LatticeNamespace)
 	if err != nil {
@@ -78,21 +86,31 @@ func (in *installer) latticeController() error {
 	controller, err := in.chart(GatewayAPIControllerChart, LatticeNamespace, pulumi.Map{
 		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(LatticeServiceAccount)},
 		"awsRegion":      pulumi.String(in.args.Region),
-		"awsAccountId":   in.args.Traffic.AccountID,
+		"awsAccountId":   pulumi.String(in.args.Traffic.AccountID),
 		"clusterVpcId":   in.args.VpcId,
 		"clusterName":    pulumi.String(in.args.ClusterName),
-		// The controller then writes a DNSEndpoint per route hostname, which
-		// ExternalDNS turns into a record in the private zone.
-		"installExternalDNSCRD": pulumi.Bool(true),
+		// The external-dns chart ships the DNSEndpoint CRD; two copies under
+		// two field managers conflict (upstream's values.yaml: false when
+		// external-dns is installed).
+		"installExternalDNSCRD": pulumi.Bool(false),
 		// The readiness-gate webhook needs certificates we would have to
 		// manage; the app's own readiness probes and Lattice health checks
 		// already keep unready pods out of the target groups.
 		"webhookEnabled": pulumi.Bool(false),
 		"pdb":            pulumi.Map{"enabled": pulumi.Bool(true), "minAvailable": pulumi.Int(1)},
-	}, ns, assoc, crds)
+	}, ns, assoc, crds, dns)
 	if err != nil {
 		return err
 	}
+	return in.gatewayClass(crds, controller)
+}
+
+// gatewayClass hands Gateways of the class to the Lattice controller. The
+// app must outlive it: without the class the controller no longer takes the
+// app's Gateway and routes for its own (pkg/k8s/utils.go,
+// IsControlledByLatticeGatewayController), never removes their finalizers,
+// and the Lattice service leaks.
+func (in *installer) gatewayClass(deps ...pulumi.Resource) error {
 	class, err := apiextensions.NewCustomResource(in.ctx, in.child("gatewayclass"), &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"),
 		Kind:       pulumi.String("GatewayClass"),
@@ -100,15 +118,11 @@ func (in *installer) latticeController() error {
 		OtherFields: map[string]any{
 			"spec": map[string]any{"controllerName": "application-networking.k8s.aws/gateway-api-controller"},
 		},
-	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{crds, controller}))
+	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn(deps))
 	if err != nil {
 		return fmt.Errorf("creating GatewayClass: %w", err)
 	}
-	dns, err := in.externalDNS()
-	if err != nil {
-		return err
-	}
-	in.ready = append(in.ready, controller, class, dns)
+	in.keep(class)
 	return nil
 }
 
@@ -126,7 +140,7 @@ func (in *installer) externalDNS() (pulumi.Resource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating private zone %s: %w", in.args.Traffic.ServiceDomain, err)
 	}
-	in.zone = zone
+	in.keep(zone)
 	policy := zone.Arn.ApplyT(func(arn string) string { return ExternalDNSPolicy(arn).JSON() }).(pulumi.StringOutput)
 	role, err := awsiam.NewRole(in.ctx, in.child("external-dns"), awsiam.RoleArgs{
 		Description: fmt.Sprintf("%s/external-dns in EKS cluster %s", externalDNSNamespace, in.args.ClusterName),
@@ -171,33 +185,48 @@ var AppMeshPolicies = []string{"AWSCloudMapFullAccess", "AWSAppMeshFullAccess"}
 // their X-Ray daemons send traces.
 var AppMeshEnvoyPolicies = []string{"AWSAppMeshEnvoyAccess", "AWSXRayDaemonWriteAccess"}
 
+// irsaRoleAnnotation names the role the EKS pod identity webhook gives a
+// service account's pods through IRSA.
+const irsaRoleAnnotation = "eks.amazonaws.com/role-arn"
+
+// EnvoyRoleName is the role of a cluster's Envoy sidecars, named up front so
+// the app's manifests can carry its ARN.
+func EnvoyRoleName(clusterName string) string { return clusterName + "-envoy" }
+
 // appMeshController installs the App Mesh controller with X-Ray tracing,
-// and the identity of the app's Envoy sidecars.
+// and the identity of the app's Envoy sidecars. Both use IRSA: controller
+// 1.13.3 is built with aws-sdk-go v1.44.252 (go.mod at v1.13.3), older than
+// the v1.47.11 Pod Identity needs (EKS user guide, pod-id-minimum-sdk.html),
+// and Envoy does not read Pod Identity credentials (aws-app-mesh-roadmap#493).
 func (in *installer) appMeshController() error {
+	envoyRole := EnvoyRoleName(in.args.ClusterName)
+	if len(envoyRole) > 64 {
+		return fmt.Errorf("the Envoy role name %q is longer than IAM's 64 characters", envoyRole)
+	}
 	ns, err := in.namespace(AppMeshNamespace)
 	if err != nil {
 		return err
 	}
-	assoc, err := in.podIdentity("appmesh", AppMeshNamespace, appMeshServiceAccount, nil, AppMeshPolicies)
+	controllerRole, err := in.irsaRole("appmesh", "", AppMeshNamespace, appMeshServiceAccount, AppMeshPolicies)
 	if err != nil {
 		return err
 	}
-	envoy, err := in.podIdentity("envoy", in.args.Traffic.AppNamespace, WorkloadServiceAccount, nil, AppMeshEnvoyPolicies)
-	if err != nil {
+	if _, err := in.irsaRole("envoy", envoyRole, in.args.Traffic.AppNamespace, WorkloadServiceAccount, AppMeshEnvoyPolicies); err != nil {
 		return err
 	}
-	controller, err := in.chart(AppMeshControllerChart, AppMeshNamespace, pulumi.Map{
-		"region":         pulumi.String(in.args.Region),
-		"accountId":      in.args.Traffic.AccountID,
-		"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(appMeshServiceAccount)},
+	in.envoyRoleArn = fmt.Sprintf("arn:aws:iam::%s:role/%s", in.args.Traffic.AccountID, envoyRole)
+	_, err = in.chart(AppMeshControllerChart, AppMeshNamespace, pulumi.Map{
+		"region":    pulumi.String(in.args.Region),
+		"accountId": pulumi.String(in.args.Traffic.AccountID),
+		"serviceAccount": pulumi.Map{
+			"create":      pulumi.Bool(true),
+			"name":        pulumi.String(appMeshServiceAccount),
+			"annotations": pulumi.Map{irsaRoleAnnotation: controllerRole},
+		},
 		"tracing": pulumi.Map{
 			"enabled":  pulumi.Bool(true),
 			"provider": pulumi.String("x-ray"),
 		},
-	}, ns, assoc)
-	if err != nil {
-		return err
-	}
-	in.ready = append(in.ready, controller, envoy)
-	return nil
+	}, ns)
+	return err
 }

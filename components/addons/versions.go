@@ -27,8 +27,6 @@ const GatewayAPIVersion = "v1.5.0"
 // GatewayAPICRDsURL is that release's standard-channel CRD bundle.
 var GatewayAPICRDsURL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/" + GatewayAPIVersion + "/standard-install.yaml"
 
-var ()
-
 // EKS add-on versions. CoreDNSVersion is empty on purpose: its builds are
 // tied to each Kubernetes minor, and EKS then installs the default build for
 // the cluster's version.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/fis"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -115,103 +114,117 @@ func NewChaos(ctx *pulumi.Context, name string, args ChaosArgs, opts ...pulumi.R
 	if err := ctx.RegisterComponentResource("workshop:chaos:Chaos", name, c, opts...); err != nil {
 		return nil, err
 	}
-
-	var actions pulumi.StringArray
-	if args.NotificationEmail != "" {
-		topic, err := sns.NewTopic(ctx, args.Prefix+"-steady-state", &sns.TopicArgs{
-			KmsMasterKeyId: pulumi.String("alias/aws/sns"),
-			Tags:           pulumi.ToStringMap(args.Tags),
-		}, pulumi.Parent(c))
-		if err != nil {
-			return nil, fmt.Errorf("chaos %s: notification topic: %w", name, err)
-		}
-		if _, err := sns.NewTopicSubscription(ctx, args.Prefix+"-steady-state", &sns.TopicSubscriptionArgs{
-			Topic:    topic.Arn,
-			Protocol: pulumi.String("email"),
-			Endpoint: pulumi.String(args.NotificationEmail),
-		}, pulumi.Parent(c)); err != nil {
-			return nil, fmt.Errorf("chaos %s: notification subscription: %w", name, err)
-		}
-		actions = pulumi.StringArray{topic.Arn}
-	}
-
-	uiSpec, cpuSpec := SteadyStateAlarms(args.Prefix, args.ClusterName, args.Namespace)
-	ui, err := c.metricAlarm(uiSpec, "No yelb-ui pod is running")
+	alarms, err := c.alarms(name)
 	if err != nil {
 		return nil, err
 	}
-	cpu, err := c.metricAlarm(cpuSpec, "Average node CPU of the app cluster is at or above 60%")
+	if err := c.experimentTemplates(name, templates, alarms); err != nil {
+		return nil, err
+	}
+	dash, err := c.dashboard(alarms.ui, alarms.cpu, alarms.steady)
 	if err != nil {
 		return nil, err
 	}
-	steady, err := c.steadyState(ui, cpu, actions)
-	if err != nil {
-		return nil, err
-	}
-	c.AlarmNames = map[string]string{"uiRunningPods": uiSpec.Name, "nodeCpu": cpuSpec.Name, "steadyState": args.Prefix + "-steady-state"}
+	c.Dashboard = dash
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"dashboard": dash})
+}
 
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-fis", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/fis/" + args.Prefix),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
-		Tags:            pulumi.ToStringMap(args.Tags),
+// steadyStateAlarms are the alarms of one stack.
+type steadyStateAlarms struct {
+	ui, cpu *cloudwatch.MetricAlarm
+	steady  *cloudwatch.CompositeAlarm
+}
+
+// alarms creates both parts of the steady state and the composite that
+// notifies.
+func (c *Chaos) alarms(name string) (steadyStateAlarms, error) {
+	var out steadyStateAlarms
+	actions, err := c.notifications(name)
+	if err != nil {
+		return out, err
+	}
+	uiSpec, cpuSpec := SteadyStateAlarms(c.args.Prefix, c.args.ClusterName, c.args.Namespace)
+	if out.ui, err = c.metricAlarm(uiSpec); err != nil {
+		return out, err
+	}
+	if out.cpu, err = c.metricAlarm(cpuSpec); err != nil {
+		return out, err
+	}
+	if out.steady, err = c.steadyState(out.ui, out.cpu, actions); err != nil {
+		return out, err
+	}
+	c.AlarmNames = map[string]string{"uiRunningPods": uiSpec.Name, "nodeCpu": cpuSpec.Name, "steadyState": c.args.Prefix + "-steady-state"}
+	return out, nil
+}
+
+// experimentTemplates creates what every template shares (log group, role,
+// pod access) and the templates, each stopped by both metric alarms.
+func (c *Chaos) experimentTemplates(name string, templates []Template, alarms steadyStateAlarms) error {
+	a := c.args
+	logs, err := cloudwatch.NewLogGroup(c.ctx, name+"-fis", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/fis/" + a.Prefix),
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+		Tags:            pulumi.ToStringMap(a.Tags),
 	}, pulumi.Parent(c))
 	if err != nil {
-		return nil, fmt.Errorf("chaos %s: log group: %w", name, err)
+		return fmt.Errorf("chaos %s: log group: %w", name, err)
 	}
 	role, err := c.experimentRole(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	podAccess, err := c.podAccess(name, role.Arn)
 	if err != nil {
-		return nil, err
+		return err
 	}
-
-	stops := fis.ExperimentTemplateStopConditionArray{
-		fis.ExperimentTemplateStopConditionArgs{Source: pulumi.String("aws:cloudwatch:alarm"), Value: ui.Arn},
-		fis.ExperimentTemplateStopConditionArgs{Source: pulumi.String("aws:cloudwatch:alarm"), Value: cpu.Arn},
+	shared := fis.ExperimentTemplateArgs{
+		RoleArn: role.Arn,
+		StopConditions: fis.ExperimentTemplateStopConditionArray{
+			fis.ExperimentTemplateStopConditionArgs{Source: pulumi.String("aws:cloudwatch:alarm"), Value: alarms.ui.Arn},
+			fis.ExperimentTemplateStopConditionArgs{Source: pulumi.String("aws:cloudwatch:alarm"), Value: alarms.cpu.Arn},
+		},
+		LogConfiguration: fis.ExperimentTemplateLogConfigurationArgs{
+			// FIS wants the log group's ARN with the ":*" of its streams.
+			CloudwatchLogsConfiguration: fis.ExperimentTemplateLogConfigurationCloudwatchLogsConfigurationArgs{
+				LogGroupArn: pulumi.Sprintf("%s:*", logs.Arn),
+			},
+			LogSchemaVersion: pulumi.Int(2),
+		},
 	}
 	arns := map[string]pulumi.StringArrayInput{
-		TerminateEKSNodes:   pulumi.StringArray{args.NodeGroupArn},
-		AZPowerInterruption: args.PrivateSubnetArns,
+		TerminateEKSNodes:   pulumi.StringArray{a.NodeGroupArn},
+		AZPowerInterruption: a.PrivateSubnetArns,
 	}
 	for _, t := range templates {
 		var deps []pulumi.Resource
 		if t.Name == AppServerPodDelete {
 			deps = podAccess
 		}
-		tmpl, err := fis.NewExperimentTemplate(ctx, args.Prefix+"-"+t.Name, &fis.ExperimentTemplateArgs{
-			Description: pulumi.String(t.Description),
-			RoleArn:     role.Arn,
-			Actions: fis.ExperimentTemplateActionArray{fis.ExperimentTemplateActionArgs{
-				Name:       pulumi.String(t.Name),
-				ActionId:   pulumi.String(t.Action.ID),
-				Parameters: actionParameters(t.Action.Parameters),
-				Target:     fis.ExperimentTemplateActionTargetArgs{Key: pulumi.String(TargetKey(t.Action.ID)), Value: pulumi.String(t.Name)},
-			}},
-			Targets:        fis.ExperimentTemplateTargetArray{target(t, arns[t.Name])},
-			StopConditions: stops,
-			LogConfiguration: fis.ExperimentTemplateLogConfigurationArgs{
-				// FIS wants the log group's ARN with the ":*" of its streams.
-				CloudwatchLogsConfiguration: fis.ExperimentTemplateLogConfigurationCloudwatchLogsConfigurationArgs{
-					LogGroupArn: pulumi.Sprintf("%s:*", logs.Arn),
-				},
-				LogSchemaVersion: pulumi.Int(2),
-			},
-			Tags: pulumi.ToStringMap(withName(args.Tags, t.Name)),
-		}, pulumi.Parent(c), pulumi.DependsOn(deps))
-		if err != nil {
-			return nil, fmt.Errorf("chaos %s: template %s: %w", name, t.Name, err)
+		if err := c.experimentTemplate(t, shared, arns[t.Name], deps); err != nil {
+			return fmt.Errorf("chaos %s: %w", name, err)
 		}
-		c.TemplateIDs[t.Name] = tmpl.ID()
 	}
+	return nil
+}
 
-	dash, err := c.dashboard(ui, cpu, steady)
+// experimentTemplate creates one template from its plain values and what
+// all templates share.
+func (c *Chaos) experimentTemplate(t Template, args fis.ExperimentTemplateArgs, arns pulumi.StringArrayInput, deps []pulumi.Resource) error {
+	args.Description = pulumi.String(t.Description)
+	args.Actions = fis.ExperimentTemplateActionArray{fis.ExperimentTemplateActionArgs{
+		Name:       pulumi.String(t.Name),
+		ActionId:   pulumi.String(t.Action.ID),
+		Parameters: actionParameters(t.Action.Parameters),
+		Target:     fis.ExperimentTemplateActionTargetArgs{Key: pulumi.String(TargetKey(t.Action.ID)), Value: pulumi.String(t.Name)},
+	}}
+	args.Targets = fis.ExperimentTemplateTargetArray{target(t, arns)}
+	args.Tags = pulumi.ToStringMap(withName(c.args.Tags, t.Name))
+	tmpl, err := fis.NewExperimentTemplate(c.ctx, c.args.Prefix+"-"+t.Name, &args, pulumi.Parent(c), pulumi.DependsOn(deps))
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("template %s: %w", t.Name, err)
 	}
-	c.Dashboard = dash
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"dashboard": dash})
+	c.TemplateIDs[t.Name] = tmpl.ID()
+	return nil
 }
 
 func actionParameters(p map[string]string) fis.ExperimentTemplateActionParameterArray {

@@ -15,7 +15,7 @@ import (
 // ExperimentPolicy allows what the three templates' actions do, and only on
 // this stack's cluster and VPC: terminate the cluster's nodes, describe the
 // cluster for the pod action, swap the subnets' network ACLs for ones FIS
-// creates and tags, and deliver logs.
+// creates and tags, and deliver the experiment log.
 func ExperimentPolicy(region, account, cluster, vpcArn string) awsiam.Document {
 	arn := func(service, resource string) string {
 		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, account, resource)
@@ -37,9 +37,11 @@ func ExperimentPolicy(region, account, cluster, vpcArn string) awsiam.Document {
 			When("StringEquals", "aws:ResourceTag/managedByFIS", "true"),
 		awsiam.Allow([]string{"ec2:ReplaceNetworkAclAssociation"}, arn("ec2", "subnet/*"), acls).
 			When("StringEquals", "ec2:Vpc", vpcArn),
-		awsiam.Allow([]string{
-			"logs:CreateLogDelivery", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-		}, "*"),
+		// FIS sets up its log delivery as the role: CreateLogDelivery names
+		// no resource; the rest add the delivery to log groups' policies.
+		awsiam.Allow([]string{"logs:CreateLogDelivery"}, "*"),
+		awsiam.Allow([]string{"logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"},
+			arn("logs", "log-group:*")),
 	)
 }
 

@@ -4,8 +4,6 @@ package cluster
 
 import (
 	"fmt"
-	"regexp"
-	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -30,8 +28,10 @@ type ClusterArgs struct {
 	PrivateSubnetIds  pulumi.StringArrayInput
 	NodeGroup         NodeGroupArgs
 	// Admins are IAM principal ARNs given cluster-admin access entries.
-	Admins           []string
-	APIAccessCidrs   []string
+	Admins []string
+	// APIAccessCidrs may reach the public endpoint; an input because the
+	// app cluster's list holds the platform VPC's NAT addresses.
+	APIAccessCidrs   pulumi.StringArrayInput
 	LogRetentionDays int
 	Tags             map[string]string
 }
@@ -48,7 +48,8 @@ type Cluster struct {
 	ClusterSecurityGroupId pulumi.StringOutput
 	NodeGroupName          pulumi.StringOutput
 	NodeGroupArn           pulumi.StringOutput
-	NodeRoleArn            pulumi.StringOutput
+	// NodeRoleArn is the nodes' role: what pulls images (the yelb mirror).
+	NodeRoleArn pulumi.StringOutput
 
 	// NodeGroup is what workloads wait for: without nodes no pod gets ready.
 	NodeGroup *awseks.NodeGroup
@@ -64,59 +65,13 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		return nil, err
 	}
 	parent := pulumi.Parent(c)
-	tags := pulumi.ToStringMap(args.Tags)
-
-	// EKS creates this group with no expiry if it is missing when the control
-	// plane starts logging; owning it first gives it a retention and makes
-	// `pulumi destroy` remove it.
-	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.Sprintf("/aws/eks/%s/cluster", args.ClusterName),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
-		Tags:            tags,
-	}, parent)
+	control, err := newControlPlane(ctx, name, args, parent)
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: creating control plane log group: %w", name, err)
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
-	secretsKey, err := kms.NewKey(ctx, name+"-secrets", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("Envelope encryption of Kubernetes secrets in %s", args.ClusterName),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(7),
-		Tags:                 tags,
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: creating secrets key: %w", name, err)
-	}
-
-	authMode := eks.AuthenticationModeApi
-	control, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
-		Name:                         pulumi.String(args.ClusterName),
-		Version:                      pulumi.String(args.KubernetesVersion),
-		VpcId:                        args.VpcId,
-		PublicSubnetIds:              args.PublicSubnetIds,
-		PrivateSubnetIds:             args.PrivateSubnetIds,
-		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
-		AuthenticationMode:           &authMode,
-		AccessEntries:                adminAccessEntries(args.Admins, args.Tags),
-		CreateOidcProvider:           pulumi.Bool(true),
-		EnabledClusterLogTypes:       pulumi.ToStringArray(ControlPlaneLogTypes),
-		EncryptionConfigKeyArn:       secretsKey.Arn,
-		EndpointPrivateAccess:        pulumi.Bool(true),
-		EndpointPublicAccess:         pulumi.Bool(true),
-		PublicAccessCidrs:            pulumi.ToStringArray(args.APIAccessCidrs),
-		// Nodes come from our managed node group below, which runs in the
-		// EKS-created cluster security group.
-		SkipDefaultNodeGroup:      pulumi.BoolRef(true),
-		SkipDefaultSecurityGroups: pulumi.BoolRef(true),
-		Tags:                      tags,
-		ClusterTags:               tags,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}))
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: creating EKS cluster: %w", name, err)
-	}
-
-	// The name is known up front; deriving it from the kubeconfig makes every
-	// consumer wait until the control plane exists.
-	c.ClusterName = control.KubeconfigJson.ApplyT(func(string) string { return args.ClusterName }).(pulumi.StringOutput)
+	// The name comes from the EKS cluster itself, so consumers wait until
+	// the control plane exists; unlike the kubeconfig it is not secret.
+	c.ClusterName = control.EksCluster.Name()
 	c.KubeconfigJson = pulumi.ToSecret(control.KubeconfigJson).(pulumi.StringOutput)
 	c.OidcProviderArn = control.OidcProviderArn
 	c.OidcProviderUrl = control.OidcProviderUrl
@@ -126,10 +81,10 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
-	c.NodeGroup = nodes.group
-	c.NodeGroupName = nodes.group.NodeGroupName
-	c.NodeGroupArn = nodes.group.Arn
-	c.NodeRoleArn = nodes.roleArn
+	c.NodeGroup = nodes
+	c.NodeGroupName = nodes.NodeGroupName
+	c.NodeGroupArn = nodes.Arn
+	c.NodeRoleArn = nodes.NodeRoleArn
 
 	c.Provider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
 		Kubeconfig: c.KubeconfigJson,
@@ -146,25 +101,69 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		"kubeconfig":      c.KubeconfigJson,
 		"oidcProviderArn": c.OidcProviderArn,
 		"nodeGroupName":   c.NodeGroupName,
-		"nodeGroupArn":    c.NodeGroupArn,
 	})
 }
 
-var principalName = regexp.MustCompile(`:(role|user)/(?:.*/)?([^/]+)$`)
+// newControlPlane creates the EKS control plane with pulumi-eks, after the
+// log group it writes to and the key that encrypts its secrets.
+func newControlPlane(ctx *pulumi.Context, name string, args ClusterArgs, parent pulumi.ResourceOption) (*eks.Cluster, error) {
+	tags := pulumi.ToStringMap(args.Tags)
+	// EKS creates this group with no expiry if it is missing when the control
+	// plane starts logging; owning it first gives it a retention and makes
+	// `pulumi destroy` remove it.
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/aws/eks/%s/cluster", args.ClusterName),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating control plane log group: %w", err)
+	}
+	secretsKey, err := kms.NewKey(ctx, name+"-secrets", &kms.KeyArgs{
+		Description:          pulumi.Sprintf("Envelope encryption of Kubernetes secrets in %s", args.ClusterName),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(7),
+		Tags:                 tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating secrets key: %w", err)
+	}
+	authMode := eks.AuthenticationModeApi
+	control, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
+		Name:                         pulumi.String(args.ClusterName),
+		Version:                      pulumi.String(args.KubernetesVersion),
+		VpcId:                        args.VpcId,
+		PublicSubnetIds:              args.PublicSubnetIds,
+		PrivateSubnetIds:             args.PrivateSubnetIds,
+		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
+		AuthenticationMode:           &authMode,
+		AccessEntries:                adminAccessEntries(args.Admins, args.Tags),
+		CreateOidcProvider:           pulumi.Bool(true),
+		EnabledClusterLogTypes:       pulumi.ToStringArray(ControlPlaneLogTypes),
+		EncryptionConfigKeyArn:       secretsKey.Arn,
+		EndpointPrivateAccess:        pulumi.Bool(true),
+		EndpointPublicAccess:         pulumi.Bool(true),
+		PublicAccessCidrs:            args.APIAccessCidrs,
+		// Nodes come from our managed node group, which runs in the
+		// EKS-created cluster security group.
+		SkipDefaultNodeGroup:      pulumi.BoolRef(true),
+		SkipDefaultSecurityGroups: pulumi.BoolRef(true),
+		Tags:                      tags,
+		ClusterTags:               tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}))
+	if err != nil {
+		return nil, fmt.Errorf("creating EKS cluster: %w", err)
+	}
+	return control, nil
+}
 
 // adminAccessEntries gives each principal cluster-admin through an access
-// entry. Entries are keyed by principal kind and name, so reordering the
-// config list replaces nothing.
+// entry, keyed by its full ARN: two roles of one name in different accounts
+// stay two entries, and reordering the config list replaces nothing.
 func adminAccessEntries(principals []string, tags map[string]string) map[string]eks.AccessEntryArgs {
 	entries := map[string]eks.AccessEntryArgs{}
-	sorted := append([]string(nil), principals...)
-	sort.Strings(sorted)
-	for _, arn := range sorted {
-		key := arn
-		if m := principalName.FindStringSubmatch(arn); m != nil {
-			key = m[1] + "-" + m[2]
-		}
-		entries[key] = eks.AccessEntryArgs{
+	for _, arn := range principals {
+		entries[arn] = eks.AccessEntryArgs{
 			PrincipalArn: pulumi.String(arn),
 			Tags:         pulumi.ToStringMap(tags),
 			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{

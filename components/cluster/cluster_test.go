@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,9 +13,17 @@ import (
 
 func build(t *testing.T, admins []string) *mockcloud.Cloud {
 	t.Helper()
+	cloud, err := buildWith(admins, map[string]string{"workshop": "hello-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cloud
+}
+
+func buildWith(admins []string, tags map[string]string) (*mockcloud.Cloud, error) {
 	cloud := mockcloud.New("workshop", "test", "ap-northeast-2")
 	err := cloud.Run(nil, nil, func(ctx *pulumi.Context) error {
-		_, err := NewCluster(ctx, "app", ClusterArgs{
+		c, err := NewCluster(ctx, "app", ClusterArgs{
 			ClusterName:       "hello-test-app",
 			KubernetesVersion: "1.35",
 			VpcId:             pulumi.String("vpc-1"),
@@ -22,16 +31,17 @@ func build(t *testing.T, admins []string) *mockcloud.Cloud {
 			PrivateSubnetIds:  pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
 			NodeGroup:         NodeGroupArgs{Name: "default", InstanceType: "t3.small", MinSize: 1, MaxSize: 9, DesiredSize: 3, DiskSizeGiB: 20},
 			Admins:            admins,
-			APIAccessCidrs:    []string{"203.0.113.0/24"},
+			APIAccessCidrs:    pulumi.ToStringArray([]string{"203.0.113.0/24"}),
 			LogRetentionDays:  7,
-			Tags:              map[string]string{"workshop": "hello-test"},
+			Tags:              tags,
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		ctx.Export("clusterName", c.ClusterName)
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cloud
+	return cloud, err
 }
 
 func TestControlPlane(t *testing.T) {
@@ -113,33 +123,66 @@ func TestNodeGroup(t *testing.T) {
 	for _, a := range cloud.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
 		attached = append(attached, a.String("policyArn"))
 	}
-	for _, p := range NodePolicies {
-		found := false
-		for _, a := range attached {
-			found = found || a == "arn:aws:iam::aws:policy/"+p
-		}
-		if !found {
-			t.Errorf("node role lacks %s", p)
-		}
+	// The node role of the EKS user guide (create-node-role.html): join the
+	// cluster, pull images, run the VPC CNI on the node role; plus SSM, which
+	// replaces SSH here.
+	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"} {
+		t.Run(p, func(t *testing.T) {
+			if !slices.Contains(attached, "arn:aws:iam::aws:policy/"+p) {
+				t.Errorf("node role lacks %s: %v", p, attached)
+			}
+		})
 	}
 }
 
+// Entries are keyed by the full ARN: the same role name in two accounts,
+// or under two paths, is two principals.
 func TestAdminsGetAccessEntries(t *testing.T) {
-	cloud := build(t, []string{"arn:aws:iam::111122223333:role/path/Admin", "arn:aws:iam::111122223333:user/alice"})
+	admins := []string{
+		"arn:aws:iam::111122223333:role/path/Admin",
+		"arn:aws:iam::444455556666:role/path/Admin",
+		"arn:aws:iam::111122223333:user/alice",
+	}
+	cloud := build(t, admins)
 	eks, _ := cloud.Find("eks:index:Cluster", "app")
 	entries := eks.Input("accessEntries").(map[string]any)
-	if len(entries) != 2 {
+	if len(entries) != len(admins) {
 		t.Fatalf("entries = %v", entries)
 	}
-	admin := entries["role-Admin"].(map[string]any)
-	policy := admin["accessPolicies"].(map[string]any)["cluster-admin"].(map[string]any)
-	if admin["principalArn"] != "arn:aws:iam::111122223333:role/path/Admin" ||
-		policy["policyArn"] != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" ||
-		policy["accessScope"].(map[string]any)["type"] != "cluster" {
-		t.Errorf("entry = %v", admin)
+	for _, arn := range admins {
+		t.Run(arn, func(t *testing.T) {
+			entry, ok := entries[arn].(map[string]any)
+			if !ok {
+				t.Fatalf("no entry keyed %s in %v", arn, entries)
+			}
+			policy := entry["accessPolicies"].(map[string]any)["cluster-admin"].(map[string]any)
+			if entry["principalArn"] != arn ||
+				policy["policyArn"] != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" ||
+				policy["accessScope"].(map[string]any)["type"] != "cluster" {
+				t.Errorf("entry = %v", entry)
+			}
+		})
 	}
-	if _, ok := entries["user-alice"]; !ok {
-		t.Errorf("entries = %v", entries)
+}
+
+// The name comes from the cluster's own output, so it is not secret like
+// the kubeconfig it used to be derived from, and it waits for the cluster.
+func TestClusterNameIsNotSecret(t *testing.T) {
+	cloud := build(t, nil)
+	name := cloud.Exports()["clusterName"]
+	if name.Value != "hello-test-app" || name.Secret {
+		t.Errorf("clusterName = %+v, want hello-test-app, not secret", name)
+	}
+	eks, _ := cloud.Find("eks:index:Cluster", "app")
+	ng, _ := cloud.Find("aws:eks/nodeGroup:NodeGroup", "app-default")
+	if ng.Inputs["clusterName"].ContainsSecrets() || !slices.Contains(ng.Dependencies, eks.URN) {
+		t.Errorf("node group clusterName %v, dependencies %v", ng.Inputs["clusterName"], ng.Dependencies)
+	}
+}
+
+func TestNilTagsDoNotPanic(t *testing.T) {
+	if _, err := buildWith(nil, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -160,8 +203,10 @@ func TestAMIType(t *testing.T) {
 		"t4g.small": "AL2023_ARM_64_STANDARD", "m7g.large": "AL2023_ARM_64_STANDARD", "c6gn.xlarge": "AL2023_ARM_64_STANDARD",
 		"r8gd.large": "AL2023_ARM_64_STANDARD", "a1.medium": "AL2023_ARM_64_STANDARD", "g5.xlarge": "AL2023_x86_64_STANDARD",
 	} {
-		if got := AMIType(in); got != want {
-			t.Errorf("AMIType(%s) = %s, want %s", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := AMIType(in); got != want {
+				t.Errorf("AMIType(%s) = %s, want %s", in, got, want)
+			}
+		})
 	}
 }

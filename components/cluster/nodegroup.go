@@ -32,12 +32,9 @@ var NodePolicies = []string{
 	"AmazonSSMManagedInstanceCore",
 }
 
-type nodeGroup struct {
-	group   *awseks.NodeGroup
-	roleArn pulumi.StringOutput
-}
-
-func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOutput, args ClusterArgs, parent pulumi.ResourceOption) (*nodeGroup, error) {
+// newNodeGroup creates the managed node group, its role and the launch
+// template that hardens its instances.
+func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOutput, args ClusterArgs, parent pulumi.ResourceOption) (*awseks.NodeGroup, error) {
 	ng := args.NodeGroup
 	role, err := awsiam.NewRole(ctx, name+"-nodes", awsiam.RoleArgs{
 		Description:     "Nodes of EKS cluster " + args.ClusterName,
@@ -48,38 +45,12 @@ func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOut
 	if err != nil {
 		return nil, fmt.Errorf("node group: %w", err)
 	}
-
-	tags := pulumi.ToStringMap(args.Tags)
-	template, err := ec2.NewLaunchTemplate(ctx, name+"-nodes", &ec2.LaunchTemplateArgs{
-		Description: pulumi.Sprintf("Nodes of EKS cluster %s", args.ClusterName),
-		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
-			HttpEndpoint: pulumi.String("enabled"),
-			HttpTokens:   pulumi.String("required"),
-			// Two hops: agents in pods (CloudWatch) read instance metadata
-			// through the pod network; one hop would lock them out.
-			HttpPutResponseHopLimit: pulumi.Int(2),
-		},
-		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
-			DeviceName: pulumi.String("/dev/xvda"),
-			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
-				VolumeSize:          pulumi.Int(ng.DiskSizeGiB),
-				VolumeType:          pulumi.String("gp3"),
-				Encrypted:           pulumi.String("true"),
-				DeleteOnTermination: pulumi.String("true"),
-			},
-		}},
-		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: tags},
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: tags},
-		},
-		UpdateDefaultVersion: pulumi.Bool(true),
-		Tags:                 tags,
-	}, parent)
+	template, err := newLaunchTemplate(ctx, name, args, parent)
 	if err != nil {
-		return nil, fmt.Errorf("node group: creating launch template: %w", err)
+		return nil, fmt.Errorf("node group: %w", err)
 	}
-
-	groupTags := maps.Clone(args.Tags)
+	groupTags := map[string]string{}
+	maps.Copy(groupTags, args.Tags)
 	maps.Copy(groupTags, AutoscalerDiscoveryTags(args.ClusterName))
 	group, err := awseks.NewNodeGroup(ctx, name+"-"+ng.Name, &awseks.NodeGroupArgs{
 		ClusterName:   clusterName,
@@ -106,7 +77,41 @@ func newNodeGroup(ctx *pulumi.Context, name string, clusterName pulumi.StringOut
 	if err != nil {
 		return nil, fmt.Errorf("node group: creating %s: %w", ng.Name, err)
 	}
-	return &nodeGroup{group: group, roleArn: role.Arn}, nil
+	return group, nil
+}
+
+// newLaunchTemplate requires IMDSv2 and encrypts the root volume.
+func newLaunchTemplate(ctx *pulumi.Context, name string, args ClusterArgs, parent pulumi.ResourceOption) (*ec2.LaunchTemplate, error) {
+	tags := pulumi.ToStringMap(args.Tags)
+	template, err := ec2.NewLaunchTemplate(ctx, name+"-nodes", &ec2.LaunchTemplateArgs{
+		Description: pulumi.Sprintf("Nodes of EKS cluster %s", args.ClusterName),
+		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"),
+			HttpTokens:   pulumi.String("required"),
+			// Two hops: agents in pods (CloudWatch) read instance metadata
+			// through the pod network; one hop would lock them out.
+			HttpPutResponseHopLimit: pulumi.Int(2),
+		},
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize:          pulumi.Int(args.NodeGroup.DiskSizeGiB),
+				VolumeType:          pulumi.String("gp3"),
+				Encrypted:           pulumi.String("true"),
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: tags},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: tags},
+		},
+		UpdateDefaultVersion: pulumi.Bool(true),
+		Tags:                 tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating launch template: %w", err)
+	}
+	return template, nil
 }
 
 // AutoscalerDiscoveryTags are the tags cluster-autoscaler's auto-discovery

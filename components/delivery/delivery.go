@@ -53,68 +53,103 @@ func NewDelivery(ctx *pulumi.Context, name string, args DeliveryArgs, opts ...pu
 	if err := ctx.RegisterComponentResource("workshop:delivery:Delivery", name, d, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(d)
-	tags := pulumi.ToStringMap(args.Tags)
-	fail := func(what string, err error) (*Delivery, error) {
-		return nil, fmt.Errorf("delivery %s: %s: %w", name, what, err)
+	b := builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(d), tags: pulumi.ToStringMap(args.Tags)}
+	repo, err := b.repository()
+	if err != nil {
+		return nil, fmt.Errorf("delivery %s: repository: %w", name, err)
+	}
+	bucket, err := s3bucket.New(ctx, name+"-artifacts", s3bucket.Args{NoncurrentDays: 7, ForceDestroy: true, Tags: args.Tags}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("delivery %s: artifact bucket: %w", name, err)
+	}
+	project, err := b.project(repo, bucket)
+	if err != nil {
+		return nil, fmt.Errorf("delivery %s: %w", name, err)
+	}
+	managedPolicy := pulumi.All(project.Arn, args.AppClusterArns).ApplyT(func(xs []any) string {
+		return ManagedPolicy(xs[0].(string), xs[1].([]string)).JSON()
+	}).(pulumi.StringOutput)
+	managed, err := newManagedRole(ctx, args, managedPolicy, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("delivery %s: spinnaker-managed role: %w", name, err)
 	}
 
-	repo, err := ecr.NewRepository(ctx, name+"-yelbv2", &ecr.RepositoryArgs{
+	d.RepositoryUrl = repo.RepositoryUrl
+	d.ProjectName = project.Name
+	d.ArtifactBucket = bucket.Name
+	d.ArtifactBucketArn = bucket.Arn
+	d.ManagedRoleArn = managed
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
+		"repositoryUrl": d.RepositoryUrl, "projectName": d.ProjectName,
+		"artifactBucket": d.ArtifactBucket, "managedRoleArn": d.ManagedRoleArn,
+	})
+}
+
+// builder carries what every part of the CI needs.
+type builder struct {
+	ctx    *pulumi.Context
+	name   string
+	args   DeliveryArgs
+	parent pulumi.ResourceOption
+	tags   pulumi.StringMap
+}
+
+// repository is immutable: a tag, once pushed, always names the same image.
+func (b builder) repository() (*ecr.Repository, error) {
+	repo, err := ecr.NewRepository(b.ctx, b.name+"-yelbv2", &ecr.RepositoryArgs{
 		// Namespaced by the stack: repository names are unique per account.
-		Name:                       pulumi.String(name + "/yelbv2"),
+		Name:                       pulumi.String(b.name + "/yelbv2"),
 		ImageTagMutability:         pulumi.String("IMMUTABLE"),
 		ImageScanningConfiguration: ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
 		EncryptionConfigurations:   ecr.RepositoryEncryptionConfigurationArray{ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("AES256")}},
 		// Built images are reproducible from source; they go with the stack.
 		ForceDelete: pulumi.Bool(true),
-		Tags:        tags,
-	}, parent)
+		Tags:        b.tags,
+	}, b.parent)
 	if err != nil {
-		return fail("repository", err)
+		return nil, err
 	}
-	if _, err := ecr.NewLifecyclePolicy(ctx, name+"-yelbv2", &ecr.LifecyclePolicyArgs{
+	_, err = ecr.NewLifecyclePolicy(b.ctx, b.name+"-yelbv2", &ecr.LifecyclePolicyArgs{
 		Repository: repo.Name,
 		Policy:     pulumi.String(LifecyclePolicy()),
-	}, parent); err != nil {
-		return fail("lifecycle policy", err)
-	}
-	bucket, err := s3bucket.New(ctx, name+"-artifacts", s3bucket.Args{NoncurrentDays: 7, ForceDestroy: true, Tags: args.Tags}, parent)
-	if err != nil {
-		return fail("artifact bucket", err)
-	}
+	}, b.parent)
+	return repo, err
+}
 
-	projectName := name + "-yelbv2"
-	logs, err := cloudwatch.NewLogGroup(ctx, projectName, &cloudwatch.LogGroupArgs{
+// project is the CodeBuild project, its log group and its role.
+func (b builder) project(repo *ecr.Repository, bucket *s3bucket.Bucket) (*codebuild.Project, error) {
+	projectName := b.name + "-yelbv2"
+	logs, err := cloudwatch.NewLogGroup(b.ctx, projectName, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String("/aws/codebuild/" + projectName),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
-		Tags:            tags,
-	}, parent)
+		RetentionInDays: pulumi.Int(b.args.LogRetentionDays),
+		Tags:            b.tags,
+	}, b.parent)
 	if err != nil {
-		return fail("log group", err)
+		return nil, fmt.Errorf("log group: %w", err)
 	}
 	buildPolicy := pulumi.All(logs.Arn, repo.Arn, bucket.Arn).ApplyT(func(xs []any) string {
 		return BuildPolicy(xs[0].(string), xs[1].(string), xs[2].(string)).JSON()
 	}).(pulumi.StringOutput)
-	buildRole, err := awsiam.NewRole(ctx, name+"-codebuild", awsiam.RoleArgs{
+	buildRole, err := awsiam.NewRole(b.ctx, b.name+"-codebuild", awsiam.RoleArgs{
 		Description: "CodeBuild project " + projectName,
 		Trust:       awsiam.ServiceTrust("codebuild.amazonaws.com"),
 		Policy:      buildPolicy,
-		Tags:        args.Tags,
-	}, parent)
+		Tags:        b.args.Tags,
+	}, b.parent)
 	if err != nil {
-		return fail("build role", err)
+		return nil, fmt.Errorf("build role: %w", err)
 	}
 	env := func(k string, v pulumi.StringInput) codebuild.ProjectEnvironmentEnvironmentVariableInput {
 		return codebuild.ProjectEnvironmentEnvironmentVariableArgs{Name: pulumi.String(k), Value: v}
 	}
-	project, err := codebuild.NewProject(ctx, projectName, &codebuild.ProjectArgs{
+	project, err := codebuild.NewProject(b.ctx, projectName, &codebuild.ProjectArgs{
 		Name:          pulumi.String(projectName),
 		Description:   pulumi.String("Builds yelb-appserver v2 for the Spinnaker workshop"),
 		ServiceRole:   buildRole.Arn,
-		SourceVersion: pulumi.String(args.SourceBranch),
+		SourceVersion: pulumi.String(b.args.SourceBranch),
 		Source: codebuild.ProjectSourceArgs{
 			Type:          pulumi.String("GITHUB"),
-			Location:      pulumi.String(args.SourceLocation),
+			Location:      pulumi.String(b.args.SourceLocation),
 			GitCloneDepth: pulumi.Int(1),
 			Buildspec:     pulumi.String(manifests.Read("buildspec.yml")),
 		},
@@ -127,8 +162,8 @@ func NewDelivery(ctx *pulumi.Context, name string, args DeliveryArgs, opts ...pu
 				env("ARTIFACT_BUCKET", bucket.Name),
 				env("REPOSITORY_URI", repo.RepositoryUrl),
 				env("APP_NAME", pulumi.String("yelb-appserver")),
-				env("APP_DIR", pulumi.String(args.AppDir)),
-				env("AWS_DEFAULT_REGION", pulumi.String(args.Region)),
+				env("APP_DIR", pulumi.String(b.args.AppDir)),
+				env("AWS_DEFAULT_REGION", pulumi.String(b.args.Region)),
 			},
 		},
 		Artifacts: codebuild.ProjectArtifactsArgs{Type: pulumi.String("NO_ARTIFACTS")},
@@ -136,29 +171,12 @@ func NewDelivery(ctx *pulumi.Context, name string, args DeliveryArgs, opts ...pu
 			GroupName: logs.Name, Status: pulumi.String("ENABLED"),
 		}},
 		BuildTimeout: pulumi.Int(20),
-		Tags:         tags,
-	}, parent)
+		Tags:         b.tags,
+	}, b.parent)
 	if err != nil {
-		return fail("project", err)
+		return nil, fmt.Errorf("project: %w", err)
 	}
-
-	managedPolicy := pulumi.All(project.Arn, bucket.Arn, args.AppClusterArns).ApplyT(func(xs []any) string {
-		return ManagedPolicy(xs[0].(string), xs[1].(string), xs[2].([]string)).JSON()
-	}).(pulumi.StringOutput)
-	managed, err := newManagedRole(ctx, args, managedPolicy, parent)
-	if err != nil {
-		return fail("spinnaker-managed role", err)
-	}
-
-	d.RepositoryUrl = repo.RepositoryUrl
-	d.ProjectName = project.Name
-	d.ArtifactBucket = bucket.Name
-	d.ArtifactBucketArn = bucket.Arn
-	d.ManagedRoleArn = managed
-	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
-		"repositoryUrl": d.RepositoryUrl, "projectName": d.ProjectName,
-		"artifactBucket": d.ArtifactBucket, "managedRoleArn": d.ManagedRoleArn,
-	})
+	return project, nil
 }
 
 // LifecyclePolicy keeps the last 20 builds and drops untagged layers after a day.
@@ -190,14 +208,27 @@ func BuildPolicy(logGroupArn, repositoryArn, bucketArn string) awsiam.Document {
 	)
 }
 
+// EC2AccountReads are the read-only calls clouddriver makes with the ec2
+// account's credentials: its account health check, DescribeAccountAttributes
+// (clouddriver-aws/.../health/AmazonHealthIndicator.java), and the caching
+// agents it runs per region (clouddriver-aws/.../provider/config/ProviderHelpers.java):
+// EC2 instances, images, security groups, subnets, VPCs, key pairs, elastic
+// IPs, instance types and reservations; Auto Scaling groups and launch
+// configurations; load balancers; IAM server certificates
+// (AmazonCertificateCachingAgent.groovy).
+var EC2AccountReads = []string{
+	"ec2:Describe*", "autoscaling:Describe*", "elasticloadbalancing:Describe*", "iam:ListServerCertificates",
+}
+
 // ManagedPolicy is what Spinnaker may do through the managed role: run and
-// read builds of its project, read the artifacts, find the app clusters.
-func ManagedPolicy(projectArn, bucketArn string, clusterArns []string) awsiam.Document {
+// read builds of its project (igor's CodeBuild account), read what the ec2
+// account caches, find the app clusters. The artifact bucket is not here:
+// clouddriver reads it with its own role.
+func ManagedPolicy(projectArn string, clusterArns []string) awsiam.Document {
 	return awsiam.Policy(
 		awsiam.Allow([]string{"codebuild:StartBuild", "codebuild:StopBuild", "codebuild:BatchGetBuilds", "codebuild:BatchGetProjects"}, projectArn),
 		awsiam.Allow([]string{"codebuild:ListProjects"}, "*"),
-		awsiam.Allow([]string{"s3:GetObject"}, bucketArn+"/*"),
-		awsiam.Allow([]string{"s3:ListBucket"}, bucketArn),
+		awsiam.Allow(EC2AccountReads, "*"),
 		awsiam.Allow([]string{"eks:DescribeCluster"}, clusterArns...),
 	)
 }

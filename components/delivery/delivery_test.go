@@ -1,8 +1,10 @@
 package delivery
 
 import (
-	"reflect"
-	"sort"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,8 +12,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/workshop/spinnaker-modernization/components/awsiam"
+	"github.com/workshop/spinnaker-modernization/internal/buildspecrun"
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
-	"github.com/workshop/spinnaker-modernization/manifests"
 )
 
 var principals = []string{"arn:aws:iam::123456789012:role/clouddriver", "arn:aws:iam::123456789012:role/igor"}
@@ -75,10 +77,9 @@ func TestProject(t *testing.T) {
 	if src["type"] != "GITHUB" || src["location"] != "https://github.com/example/yelb" || p.String("sourceVersion") != "main" {
 		t.Errorf("source = %v", src)
 	}
-	if src["buildspec"] != manifests.Read("buildspec.yml") {
-		t.Error("the buildspec sent is not manifests/buildspec.yml")
-	}
-	if env["privilegedMode"] != true || env["image"] != BuildImage {
+	// docker build needs privileged mode; the image is one of CodeBuild's
+	// curated Amazon Linux images (CodeBuild user guide, build-env-ref-available).
+	if img, _ := env["image"].(string); env["privilegedMode"] != true || !regexp.MustCompile(`^aws/codebuild/amazonlinux-x86_64-standard:[0-9.]+$`).MatchString(img) {
 		t.Errorf("environment = %v", env)
 	}
 	vars := map[string]any{}
@@ -86,9 +87,11 @@ func TestProject(t *testing.T) {
 		vars[v.(map[string]any)["name"].(string)] = v.(map[string]any)["value"]
 	}
 	for _, k := range []string{"ARTIFACT_BUCKET", "REPOSITORY_URI", "APP_NAME", "APP_DIR", "AWS_DEFAULT_REGION"} {
-		if vars[k] == nil || vars[k] == "" {
-			t.Errorf("variable %s missing", k)
-		}
+		t.Run(k, func(t *testing.T) {
+			if vars[k] == nil || vars[k] == "" {
+				t.Errorf("variable %s missing", k)
+			}
+		})
 	}
 	if !strings.HasSuffix(vars["REPOSITORY_URI"].(string), "/hello-dev/yelbv2") {
 		t.Errorf("REPOSITORY_URI = %v", vars["REPOSITORY_URI"])
@@ -104,6 +107,17 @@ func TestProject(t *testing.T) {
 	}
 }
 
+// buildspecOf is the buildspec the CodeBuild project is given.
+func buildspecOf(t *testing.T) string {
+	t.Helper()
+	p := one(t, build(t), "aws:codebuild/project:Project")
+	spec, _ := p.Input("source").(map[string]any)["buildspec"].(string)
+	if spec == "" {
+		t.Fatal("the project has no buildspec")
+	}
+	return spec
+}
+
 func TestBuildspec(t *testing.T) {
 	var spec struct {
 		Version any `yaml:"version"`
@@ -111,7 +125,7 @@ func TestBuildspec(t *testing.T) {
 			Commands []string `yaml:"commands"`
 		} `yaml:"phases"`
 	}
-	text := manifests.Read("buildspec.yml")
+	text := buildspecOf(t)
 	if err := yaml.Unmarshal([]byte(text), &spec); err != nil {
 		t.Fatal(err)
 	}
@@ -119,70 +133,137 @@ func TestBuildspec(t *testing.T) {
 		t.Errorf("version %v", spec.Version)
 	}
 	joined := func(phase string) string { return strings.Join(spec.Phases[phase].Commands, "\n") }
-	pre, build, post := joined("pre_build"), joined("build"), joined("post_build")
+	pre, post := joined("pre_build"), joined("post_build")
 	if !strings.Contains(pre, "aws ecr get-login-password") || strings.Contains(text, "ecr get-login ") {
 		t.Errorf("pre_build must log in with get-login-password:\n%s", pre)
 	}
-	if !strings.Contains(pre, "CODEBUILD_RESOLVED_SOURCE_VERSION") {
-		t.Error("the image tag must be the resolved source version")
-	}
-	if !strings.Contains(build, `docker build -t "$REPOSITORY_URI:$IMAGE_TAG"`) {
-		t.Errorf("build:\n%s", build)
-	}
-	for _, want := range []string{`docker push "$REPOSITORY_URI:$IMAGE_TAG"`, "__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/2.app-v2.yaml`} {
-		if !strings.Contains(post, want) {
-			t.Errorf("post_build lacks %q", want)
-		}
+	for _, want := range []string{"__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/templates/`} {
+		t.Run(want, func(t *testing.T) {
+			if !strings.Contains(post, want) {
+				t.Errorf("post_build lacks %q", want)
+			}
+		})
 	}
 }
 
-func TestPoliciesAreLeastPrivilege(t *testing.T) {
-	cloud := build(t)
-	var managedTrust, managedPolicy string
-	for _, r := range cloud.OfType("aws:iam/role:Role") {
-		if r.String("name") == "hello-dev-spinnaker-managed" {
-			managedTrust = r.String("assumeRolePolicy")
-		}
-	}
-	for _, p := range cloud.OfType("aws:iam/rolePolicy:RolePolicy") {
-		doc, err := awsiam.Parse(p.String("policy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range doc.Statement {
-			for _, a := range s.Action {
-				if (a == "*" || strings.HasSuffix(a, ":*")) && s.Resource[0] == "*" {
-					t.Errorf("%s allows %s on *", p.Name, a)
-				}
-			}
-		}
-		if p.Name == "hello-dev-spinnaker-managed" {
-			managedPolicy = p.String("policy")
-		}
-	}
-	trust, err := awsiam.Parse(managedTrust)
+// TestEveryBuildPushesATagOfItsOwn runs the buildspec twice on the same
+// commit: an immutable repository rejects a tag pushed twice (ECR user
+// guide, image-tag-mutability), and a pipeline run again builds the same
+// commit with a new CODEBUILD_BUILD_NUMBER (CodeBuild user guide,
+// build-env-ref-env-vars).
+func TestEveryBuildPushesATagOfItsOwn(t *testing.T) {
+	b, err := buildspecrun.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := trust.Statement[0].Principal["AWS"].([]any)
+	if err := b.Put("artifacts", "templates/2.app-v2.yaml", "image: __APP_V2_IMAGE__\n"); err != nil {
+		t.Fatal(err)
+	}
+	for build := 1; build <= 2; build++ {
+		t.Run(fmt.Sprint("build ", build), func(t *testing.T) {
+			out, err := b.Run(buildspecOf(t), []string{
+				"CODEBUILD_RESOLVED_SOURCE_VERSION=0123456789abcdef0123456789abcdef01234567",
+				fmt.Sprint("CODEBUILD_BUILD_NUMBER=", build), "CODEBUILD_BUILD_SUCCEEDING=1",
+				"REPOSITORY_URI=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/hello-dev/yelbv2",
+				"ARTIFACT_BUCKET=artifacts", "APP_DIR=yelb-appserver", "AWS_DEFAULT_REGION=ap-northeast-2"})
+			if err != nil {
+				t.Fatalf("build %d failed: %v\n%s", build, err, out)
+			}
+			rendered, err := os.ReadFile(b.Object("artifacts", "2.app-v2.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprint("hello-dev/yelbv2:0123456789ab-", build); !strings.Contains(string(rendered), want) {
+				t.Errorf("the v2 manifest does not name %s:\n%s", want, rendered)
+			}
+		})
+	}
+}
+
+// TestManagedRole: the managed role is assumed by clouddriver's and igor's
+// Pod Identity sessions, whose session tags are transitive (EKS user guide,
+// pod-id-abac), so its trust allows sts:TagSession (aws/eks-pod-identity-agent#80);
+// it may run its project's builds (igor's CodeBuild account) and read what
+// the ec2 account caches (clouddriver-aws/.../health/AmazonHealthIndicator.java,
+// provider/config/ProviderHelpers.java); the artifact bucket is read by
+// clouddriver's own role, never through this one
+// (clouddriver-artifacts-s3/.../S3ArtifactAccount.java has no assume-role).
+func TestManagedRole(t *testing.T) {
+	cloud := build(t)
+	var trustText string
+	for _, r := range cloud.OfType("aws:iam/role:Role") {
+		if r.String("name") == "hello-dev-spinnaker-managed" {
+			trustText = r.String("assumeRolePolicy")
+		}
+	}
+	trust, err := awsiam.Parse(trustText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := trust.Statement[0]
+	got := st.Principal["AWS"].([]any)
 	if len(got) != 2 || got[0] != principals[0] || got[1] != principals[1] {
 		t.Errorf("managed role trusts %v", got)
 	}
-	doc, err := awsiam.Parse(managedPolicy)
-	if err != nil {
-		t.Fatal(err)
+	if !slices.Equal(st.Action, []string{"sts:AssumeRole", "sts:TagSession"}) {
+		t.Errorf("trust allows %v", st.Action)
 	}
+	doc := policyOf(t, cloud, "hello-dev-spinnaker-managed")
 	var actions []string
 	for _, s := range doc.Statement {
 		actions = append(actions, s.Action...)
 	}
-	sort.Strings(actions)
-	want := []string{"codebuild:BatchGetBuilds", "codebuild:BatchGetProjects", "codebuild:ListProjects", "codebuild:StartBuild",
-		"codebuild:StopBuild", "eks:DescribeCluster", "s3:GetObject", "s3:ListBucket"}
-	if !reflect.DeepEqual(actions, want) {
-		t.Errorf("managed role may %v", actions)
+	for _, c := range []struct {
+		action string
+		want   bool
+	}{
+		{"codebuild:StartBuild", true}, {"codebuild:BatchGetBuilds", true},
+		{"ec2:Describe*", true}, {"autoscaling:Describe*", true}, {"elasticloadbalancing:Describe*", true},
+		{"iam:ListServerCertificates", true},
+		{"s3:GetObject", false}, {"s3:ListBucket", false},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			if slices.Contains(actions, c.action) != c.want {
+				t.Errorf("managed role may %s: %v, want %v", c.action, !c.want, c.want)
+			}
+		})
 	}
-	if strings.Contains(managedPolicy, "PowerUser") {
-		t.Error("not PowerUser")
+}
+
+func policyOf(t *testing.T, cloud *mockcloud.Cloud, name string) awsiam.Document {
+	t.Helper()
+	p, ok := cloud.Find("aws:iam/rolePolicy:RolePolicy", name)
+	if !ok {
+		t.Fatalf("no policy %s", name)
+	}
+	doc, err := awsiam.Parse(p.String("policy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestNoBroadGrants: no inline policy allows a whole service on every
+// resource, and no AWS managed policy (PowerUserAccess, as the original
+// gave the managed role, or any other) is attached to a role here.
+func TestNoBroadGrants(t *testing.T) {
+	cloud := build(t)
+	for _, p := range cloud.OfType("aws:iam/rolePolicy:RolePolicy") {
+		t.Run(p.Name, func(t *testing.T) {
+			doc, err := awsiam.Parse(p.String("policy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range doc.Statement {
+				for _, a := range s.Action {
+					if (a == "*" || strings.HasSuffix(a, ":*")) && slices.Contains(s.Resource, "*") {
+						t.Errorf("allows %s on *", a)
+					}
+				}
+			}
+		})
+	}
+	for _, a := range cloud.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		t.Errorf("%s attaches %s", a.Name, a.String("policyArn"))
 	}
 }

@@ -10,11 +10,14 @@ import (
 )
 
 // ManagedTrust lets exactly the given principals assume the managed role.
+// They are Pod Identity sessions, whose session tags are transitive (EKS
+// user guide, pod-id-abac), so the trust must allow sts:TagSession as well
+// (aws/eks-pod-identity-agent#80).
 func ManagedTrust(principals []string) awsiam.Document {
 	return awsiam.Policy(awsiam.Statement{
 		Effect:    "Allow",
 		Principal: map[string]any{"AWS": principals},
-		Action:    []string{"sts:AssumeRole"},
+		Action:    []string{"sts:AssumeRole", "sts:TagSession"},
 	})
 }
 
@@ -26,7 +29,7 @@ func newManagedRole(ctx *pulumi.Context, args DeliveryArgs, policy pulumi.String
 	}).(pulumi.StringOutput)
 	role, err := iam.NewRole(ctx, args.ManagedRoleName, &iam.RoleArgs{
 		Name:             pulumi.String(args.ManagedRoleName),
-		Description:      pulumi.String("Assumed by Spinnaker for CodeBuild, the artifact bucket and the app cluster"),
+		Description:      pulumi.String("Assumed by Spinnaker for CodeBuild and its ec2 account"),
 		AssumeRolePolicy: trust,
 		Tags:             pulumi.ToStringMap(args.Tags),
 	}, parent)

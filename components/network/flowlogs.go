@@ -21,17 +21,13 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args NetworkArg
 	if err != nil {
 		return fmt.Errorf("creating flow log group: %w", err)
 	}
-	policy := group.Arn.ApplyT(func(arn string) string {
-		return awsiam.Policy(awsiam.Allow(
-			[]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-			arn, arn+":*",
-		)).JSON()
-	}).(pulumi.StringOutput)
 	role, err := awsiam.NewRole(ctx, name+"-flow-logs", awsiam.RoleArgs{
 		Description: "Delivers VPC flow logs of " + name,
-		Trust:       awsiam.ServiceTrust("vpc-flow-logs.amazonaws.com"),
-		Policy:      policy,
-		Tags:        args.Tags,
+		Trust:       FlowLogsTrust(args.Region, args.AccountID),
+		Policy: group.Arn.ApplyT(func(arn string) string {
+			return FlowLogsPolicy(args.Region, args.AccountID, arn).JSON()
+		}).(pulumi.StringOutput),
+		Tags: args.Tags,
 	}, parent)
 	if err != nil {
 		return err
@@ -48,4 +44,28 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, args NetworkArg
 		return fmt.Errorf("creating flow log: %w", err)
 	}
 	return nil
+}
+
+// FlowLogsTrust lets the flow logs service assume the role only for flow
+// logs of this account, the confused-deputy guard AWS recommends (VPC user
+// guide, "IAM role for publishing flow logs to CloudWatch Logs").
+func FlowLogsTrust(region, accountID string) awsiam.Document {
+	trust := awsiam.ServiceTrust("vpc-flow-logs.amazonaws.com")
+	trust.Statement[0] = trust.Statement[0].
+		When("StringEquals", "aws:SourceAccount", accountID).
+		When("ArnLike", "aws:SourceArn", fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/*", region, accountID))
+	return trust
+}
+
+// FlowLogsPolicy is the minimum the same guide lists (CreateLogGroup,
+// CreateLogStream, PutLogEvents, DescribeLogGroups, DescribeLogStreams),
+// scoped to the group this stack owns; DescribeLogGroups lists groups and
+// is scoped to the account's groups in the region.
+func FlowLogsPolicy(region, accountID, groupArn string) awsiam.Document {
+	return awsiam.Policy(
+		awsiam.Allow([]string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+			groupArn, groupArn+":*"),
+		awsiam.Allow([]string{"logs:DescribeLogGroups"},
+			fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", region, accountID)),
+	)
 }

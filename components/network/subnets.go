@@ -12,8 +12,8 @@ func SubnetPlan(vpc netip.Prefix, azCount int) (private, public []netip.Prefix, 
 	if azCount < 1 || azCount > 6 {
 		return nil, nil, fmt.Errorf("subnet plan: %d zones; expected 1 to 6", azCount)
 	}
-	if vpc.Bits() > 22 {
-		return nil, nil, fmt.Errorf("subnet plan: %s is smaller than a /22", vpc)
+	if vpc.Bits() > MaxVpcBits {
+		return nil, nil, fmt.Errorf("subnet plan: %s is smaller than a /%d, so its public subnets would be smaller than the /%d an ALB needs", vpc, MaxVpcBits, minPublicBits)
 	}
 	for i := range azCount {
 		private = append(private, nth(vpc, 3, i))
@@ -21,6 +21,14 @@ func SubnetPlan(vpc netip.Prefix, azCount int) (private, public []netip.Prefix, 
 	}
 	return private, public, nil
 }
+
+// An ALB needs each of its subnets to be at least a /27 with 8 free
+// addresses (ELB user guide, Application Load Balancers, "Subnets for your
+// load balancer"); public subnets are 6 bits smaller than the VPC.
+const (
+	minPublicBits = 27
+	MaxVpcBits    = minPublicBits - 6
+)
 
 // nth returns the i-th block of the prefix extended by extraBits.
 func nth(p netip.Prefix, extraBits, i int) netip.Prefix {

@@ -40,25 +40,58 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, fmt.Errorf("creating bucket %s: %w", name, err)
 	}
-	fail := func(what string, err error) (*Bucket, error) {
-		return nil, fmt.Errorf("bucket %s: %s: %w", name, what, err)
+	b := settings{ctx: ctx, name: name, bucket: bucket, opts: opts}
+	for _, step := range []func(Args) error{b.privateAccess, b.encryption, b.versioning} {
+		if err := step(args); err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", name, err)
+		}
 	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
+	return &Bucket{Bucket: bucket, Name: bucket.Bucket, Arn: bucket.Arn}, nil
+}
+
+// settings creates the resources that configure one bucket.
+type settings struct {
+	ctx    *pulumi.Context
+	name   string
+	bucket *s3.BucketV2
+	opts   []pulumi.ResourceOption
+}
+
+func (b settings) after(deps ...pulumi.Resource) []pulumi.ResourceOption {
+	return append(append([]pulumi.ResourceOption{}, b.opts...), pulumi.DependsOn(deps))
+}
+
+// privateAccess disables ACLs, blocks public access and denies plain HTTP.
+func (b settings) privateAccess(Args) error {
+	if _, err := s3.NewBucketOwnershipControls(b.ctx, b.name, &s3.BucketOwnershipControlsArgs{
+		Bucket: b.bucket.ID(),
 		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, opts...); err != nil {
-		return fail("ownership controls", err)
+	}, b.opts...); err != nil {
+		return fmt.Errorf("ownership controls: %w", err)
 	}
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
+	pab, err := s3.NewBucketPublicAccessBlock(b.ctx, b.name, &s3.BucketPublicAccessBlockArgs{
+		Bucket:                b.bucket.ID(),
 		BlockPublicAcls:       pulumi.Bool(true),
 		BlockPublicPolicy:     pulumi.Bool(true),
 		IgnorePublicAcls:      pulumi.Bool(true),
 		RestrictPublicBuckets: pulumi.Bool(true),
-	}, opts...)
+	}, b.opts...)
 	if err != nil {
-		return fail("public access block", err)
+		return fmt.Errorf("public access block: %w", err)
 	}
+	policy := b.bucket.Arn.ApplyT(func(arn string) string { return TLSOnlyPolicy(arn).JSON() }).(pulumi.StringOutput)
+	// S3 refuses a bucket policy while the public access block is being set.
+	if _, err := s3.NewBucketPolicy(b.ctx, b.name, &s3.BucketPolicyArgs{
+		Bucket: b.bucket.ID(),
+		Policy: policy,
+	}, b.after(pab)...); err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	return nil
+}
+
+// encryption is SSE-KMS with the given key, or SSE-S3.
+func (b settings) encryption(args Args) error {
 	sse := s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
 		SseAlgorithm: pulumi.String("AES256"),
 	}
@@ -66,25 +99,30 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		sse.SseAlgorithm = pulumi.String("aws:kms")
 		sse.KmsMasterKeyId = args.KMSKeyArn
 	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(b.ctx, b.name, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: b.bucket.ID(),
 		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
 			ApplyServerSideEncryptionByDefault: sse,
 			BucketKeyEnabled:                   pulumi.Bool(args.KMSKeyArn != nil),
 		}},
-	}, opts...); err != nil {
-		return fail("encryption", err)
+	}, b.opts...); err != nil {
+		return fmt.Errorf("encryption: %w", err)
 	}
-	versioning, err := s3.NewBucketVersioningV2(ctx, name, &s3.BucketVersioningV2Args{
-		Bucket:                  bucket.ID(),
+	return nil
+}
+
+// versioning keeps replaced objects for NoncurrentDays.
+func (b settings) versioning(args Args) error {
+	versioning, err := s3.NewBucketVersioningV2(b.ctx, b.name, &s3.BucketVersioningV2Args{
+		Bucket:                  b.bucket.ID(),
 		VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, opts...)
+	}, b.opts...)
 	if err != nil {
-		return fail("versioning", err)
+		return fmt.Errorf("versioning: %w", err)
 	}
 	// Lifecycle rules on a versioned bucket must follow versioning.
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
+	if _, err := s3.NewBucketLifecycleConfigurationV2(b.ctx, b.name, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: b.bucket.ID(),
 		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
 			Id:     pulumi.String("expire-noncurrent-versions"),
 			Status: pulumi.String("Enabled"),
@@ -96,18 +134,10 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 				DaysAfterInitiation: pulumi.Int(7),
 			},
 		}},
-	}, append(opts, pulumi.DependsOn([]pulumi.Resource{versioning}))...); err != nil {
-		return fail("lifecycle", err)
+	}, b.after(versioning)...); err != nil {
+		return fmt.Errorf("lifecycle: %w", err)
 	}
-	policy := bucket.Arn.ApplyT(func(arn string) string { return TLSOnlyPolicy(arn).JSON() }).(pulumi.StringOutput)
-	// S3 refuses a bucket policy while the public access block is being set.
-	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
-		Bucket: bucket.ID(),
-		Policy: policy,
-	}, append(opts, pulumi.DependsOn([]pulumi.Resource{pab}))...); err != nil {
-		return fail("policy", err)
-	}
-	return &Bucket{Bucket: bucket, Name: bucket.Bucket, Arn: bucket.Arn}, nil
+	return nil
 }
 
 // TLSOnlyPolicy denies every request to the bucket that does not use TLS.

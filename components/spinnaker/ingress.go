@@ -49,12 +49,15 @@ func (c IngressConfig) Validate() error {
 	return nil
 }
 
-// ingress routes /api/v1 to gate and the rest to Deck through one ALB.
+// ingress routes /api/v1 to gate and the rest to Deck through one ALB. The
+// ALB is named, so gate can match the host name ELB will give it; each
+// backend's health check path is on its Service.
 func (in *installer) ingress() error {
 	c := in.args.Ingress
 	annotations := pulumi.StringMap{
-		"alb.ingress.kubernetes.io/scheme":      pulumi.String(c.Scheme),
-		"alb.ingress.kubernetes.io/target-type": pulumi.String("ip"),
+		"alb.ingress.kubernetes.io/scheme":             pulumi.String(c.Scheme),
+		"alb.ingress.kubernetes.io/target-type":        pulumi.String("ip"),
+		"alb.ingress.kubernetes.io/load-balancer-name": pulumi.String(in.args.IngressName),
 	}
 	if len(c.AllowedCidrs) > 0 {
 		annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = pulumi.String(strings.Join(c.AllowedCidrs, ","))

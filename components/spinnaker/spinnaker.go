@@ -8,7 +8,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"maps"
+	"regexp"
+	"slices"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -16,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/workshop/spinnaker-modernization/components/password"
+	"github.com/workshop/spinnaker-modernization/components/spinnaker/pipelines"
 	"github.com/workshop/spinnaker-modernization/components/spinnaker/settings"
 )
 
@@ -23,7 +26,6 @@ import (
 const (
 	RedisImage = "redis:7.4.1-alpine"
 	MySQLImage = "mysql:8.0.40"
-	CurlImage  = "curlimages/curl:8.11.0"
 )
 
 // Local ports of the port-forward the README and outputs describe.
@@ -43,12 +45,13 @@ type SpinnakerArgs struct {
 	PlatformClusterName string
 	// Nodes must exist before pods can start.
 	Nodes pulumi.Resource
-	// Storage provisions the MySQL volume (the EBS CSI driver).
-	Storage []pulumi.Resource
+	// AddOns are the platform cluster's add-ons every pod needs first:
+	// CoreDNS, the Pod Identity agent, the EBS CSI driver for MySQL's volume.
+	AddOns []pulumi.Resource
 	// AppAccess is clouddriver's access entry on the app cluster.
 	AppAccess pulumi.Resource
-	// RoleBindings are the Pod Identity associations the services' pods
-	// need at start.
+	// RoleBindings are the Pod Identity associations and policies the
+	// services' pods need at start.
 	RoleBindings pulumi.Resource
 
 	AccountID         pulumi.StringInput
@@ -57,9 +60,14 @@ type SpinnakerArgs struct {
 	CodeBuildProject  pulumi.StringInput
 	AppClusterName    string
 	AppKubeconfigJSON pulumi.StringInput
-	// Ingress is the optional ALB; IngressController is the load balancer
-	// controller that serves it.
+	// StageFiles are the manifests the pipelines deploy, in order, as the
+	// app uploads them to the artifact bucket.
+	StageFiles []string
+	// Ingress is the optional ALB; IngressName names it (32 characters at
+	// most), so gate can tell its host name before it exists.
+	// IngressController is the load balancer controller that serves it.
 	Ingress           IngressConfig
+	IngressName       string
 	IngressController []pulumi.Resource
 	// YelbNamespace is where the pipelines deploy the app.
 	YelbNamespace string
@@ -70,77 +78,98 @@ type SpinnakerArgs struct {
 type Spinnaker struct {
 	pulumi.ResourceState
 
-	Namespace       pulumi.StringOutput
-	AdminPassword   pulumi.StringOutput
-	TunnelCommand   pulumi.StringOutput
-	DeckURL         pulumi.StringOutput
-	PipelineSeedJob pulumi.StringOutput
+	Namespace     pulumi.StringOutput
+	AdminPassword pulumi.StringOutput
+	TunnelCommand pulumi.StringOutput
+	DeckURL       pulumi.StringOutput
 }
 
 // NewSpinnaker installs Spinnaker and seeds its pipelines.
 func NewSpinnaker(ctx *pulumi.Context, name string, args SpinnakerArgs, opts ...pulumi.ResourceOption) (*Spinnaker, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("spinnaker %s: %w", name, err)
+	}
 	s := &Spinnaker{}
 	if err := ctx.RegisterComponentResource("workshop:spinnaker:Spinnaker", name, s, opts...); err != nil {
 		return nil, err
 	}
 	in := &installer{ctx: ctx, name: name, args: args, parent: s}
-	fail := func(err error) (*Spinnaker, error) { return nil, fmt.Errorf("spinnaker %s: %w", name, err) }
-
-	ns, err := corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{
-		Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace), Labels: in.labels("spinnaker")},
-	}, in.k8s()...)
+	adminPassword, err := in.install()
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("spinnaker %s: %w", name, err)
 	}
-	in.namespace = ns
-
-	dbPassword, err := password.New(ctx, name+"-mysql", "Spinnaker's MySQL password for "+name, args.Tags, s)
-	if err != nil {
-		return fail(err)
-	}
-	adminPassword, err := password.New(ctx, name+"-admin", "Spinnaker's admin login for "+name, args.Tags, s)
-	if err != nil {
-		return fail(err)
-	}
-	mysql, err := in.mysql(dbPassword.Value)
-	if err != nil {
-		return fail(err)
-	}
-	redis, err := in.redis()
-	if err != nil {
-		return fail(err)
-	}
-
-	files := in.renderSettings(dbPassword.Value, adminPassword.Value)
-	config, err := in.configObjects(files)
-	if err != nil {
-		return fail(err)
-	}
-	for _, svc := range settings.DefaultServices() {
-		if err := in.service(svc, config, mysql, redis); err != nil {
-			return fail(fmt.Errorf("%s: %w", svc, err))
-		}
-	}
-	if args.Ingress.Enabled {
-		if err := in.ingress(); err != nil {
-			return fail(fmt.Errorf("ingress: %w", err))
-		}
-	}
-	job, err := in.seedPipelines(adminPassword.Value)
-	if err != nil {
-		return fail(err)
-	}
-
-	s.Namespace = ns.Metadata.Name().Elem()
-	s.AdminPassword = adminPassword.Value
+	s.Namespace = in.namespace.Metadata.Name().Elem()
+	s.AdminPassword = adminPassword
 	s.TunnelCommand = pulumi.String(TunnelCommand(args.PlatformClusterName, args.Region, args.Namespace)).ToStringOutput()
 	s.DeckURL = pulumi.Sprintf("http://localhost:%d", LocalDeckPort).ToStringOutput()
-	s.PipelineSeedJob = job
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"namespace":     s.Namespace,
 		"deckUrl":       s.DeckURL,
 		"tunnelCommand": s.TunnelCommand,
 	})
+}
+
+// validate refuses what would fail only once the cluster applies it.
+func (a SpinnakerArgs) validate() error {
+	if a.Ingress.Enabled && !albName.MatchString(a.IngressName) {
+		return fmt.Errorf("ingress name %q is not an ALB name: 1 to 32 letters, digits and hyphens, no hyphen at either end", a.IngressName)
+	}
+	if len(a.StageFiles) != pipelines.Stages {
+		return fmt.Errorf("%d stage files given; the pipelines deploy %d", len(a.StageFiles), pipelines.Stages)
+	}
+	return nil
+}
+
+// albName is Elastic Load Balancing's rule for load balancer names.
+var albName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$`)
+
+// install creates everything in dependency order and returns the admin
+// password.
+func (in *installer) install() (pulumi.StringOutput, error) {
+	ns, err := corev1.NewNamespace(in.ctx, in.name, &corev1.NamespaceArgs{
+		Metadata: metav1.ObjectMetaArgs{Name: pulumi.String(in.args.Namespace), Labels: in.labels("spinnaker")},
+	}, in.k8s()...)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	in.namespace = ns
+	dbPassword, err := password.New(in.ctx, in.name+"-mysql", "Spinnaker's MySQL password for "+in.name, in.args.Tags, in.parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	adminPassword, err := password.New(in.ctx, in.name+"-admin", "Spinnaker's admin login for "+in.name, in.args.Tags, in.parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	mysql, err := in.mysql(dbPassword.Value)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	redis, err := in.redis()
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	config, err := in.configObjects(in.renderSettings(dbPassword.Value, adminPassword.Value))
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	var running []pulumi.Resource
+	for _, svc := range settings.DefaultServices() {
+		d, err := in.service(svc, config, mysql, redis)
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("%s: %w", svc, err)
+		}
+		running = append(running, d)
+	}
+	if in.args.Ingress.Enabled {
+		if err := in.ingress(); err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("ingress: %w", err)
+		}
+	}
+	if err := in.seedPipelines(adminPassword.Value, running); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return adminPassword.Value, nil
 }
 
 // installer carries what every part of the install needs.
@@ -153,6 +182,11 @@ type installer struct {
 }
 
 func (in *installer) child(part string) string { return in.name + "-" + part }
+
+// podDeps are what any pod of the install waits for, and extra.
+func (in *installer) podDeps(extra ...pulumi.Resource) []pulumi.Resource {
+	return append(append([]pulumi.Resource{in.args.Nodes}, in.args.AddOns...), extra...)
+}
 
 // k8s are the options of every Kubernetes object: parented, on the platform
 // cluster, and (once it exists) inside the namespace.
@@ -184,44 +218,48 @@ func (in *installer) meta(name, component string) metav1.ObjectMetaArgs {
 }
 
 // renderedFiles are the service config files, split by whether they hold
-// secrets, and a checksum of both that rolls the pods when either changes.
+// secrets, and all of them together for the checksums.
 type renderedFiles struct {
 	public, secret pulumi.StringMapOutput
-	checksum       pulumi.StringOutput
+	all            pulumi.StringMapOutput
 }
 
 func (in *installer) renderSettings(dbPassword, adminPassword pulumi.StringOutput) renderedFiles {
 	a := in.args
-	all := pulumi.All(dbPassword, adminPassword, a.AccountID, a.ManagedRoleArn, a.ArtifactBucket, a.AppKubeconfigJSON).ApplyT(
-		func(xs []any) (map[string]map[string]string, error) {
-			kubeconfig, err := AccountKubeconfig(xs[5].(string), a.AppClusterName, a.Region)
+	all := pulumi.All(dbPassword, adminPassword, a.AccountID, a.ManagedRoleArn, a.AppKubeconfigJSON).ApplyT(
+		func(xs []any) (map[string]string, error) {
+			kubeconfig, err := AccountKubeconfig(xs[4].(string), a.AppClusterName, a.Region)
 			if err != nil {
 				return nil, err
 			}
-			st := Settings(a, xs[0].(string), xs[1].(string), xs[2].(string), xs[3].(string), xs[4].(string), kubeconfig)
+			st := Settings(a, xs[0].(string), xs[1].(string), xs[2].(string), xs[3].(string), kubeconfig)
 			if err := st.Validate(); err != nil {
 				return nil, err
 			}
-			return map[string]map[string]string{"public": st.PublicFiles(), "secret": st.SecretFiles()}, nil
-		})
-	pick := func(part string) pulumi.StringMapOutput {
-		return all.ApplyT(func(v any) map[string]string {
-			return v.(map[string]map[string]string)[part]
+			return st.Files(), nil
+		}).(pulumi.StringMapOutput)
+	pick := func(secret bool) pulumi.StringMapOutput {
+		return all.ApplyT(func(files map[string]string) map[string]string {
+			out := map[string]string{}
+			for name, text := range files {
+				if settings.IsSecret(name) == secret {
+					out[name] = text
+				}
+			}
+			return out
 		}).(pulumi.StringMapOutput)
 	}
 	return renderedFiles{
-		public: pick("public"),
-		secret: pulumi.ToSecret(pick("secret")).(pulumi.StringMapOutput),
-		checksum: pulumi.ToSecret(all.ApplyT(func(v any) string {
-			return checksum(v.(map[string]map[string]string))
-		})).(pulumi.StringOutput),
+		public: pick(false),
+		secret: pulumi.ToSecret(pick(true)).(pulumi.StringMapOutput),
+		all:    pulumi.ToSecret(all).(pulumi.StringMapOutput),
 	}
 }
 
 // Settings is the whole Spinnaker configuration of the workshop: the
 // accounts halconfig.sh used to register, and SQL storage.
-func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRoleArn, bucket, kubeconfig string) settings.Settings {
-	return settings.Settings{
+func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRoleArn, kubeconfig string) settings.Settings {
+	st := settings.Settings{
 		Version:   a.Version,
 		Namespace: a.Namespace,
 		Services:  settings.DefaultServices(),
@@ -229,7 +267,6 @@ func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRole
 		SQL: settings.SQL{
 			Host: fmt.Sprintf("spin-mysql.%s", a.Namespace), Port: 3306,
 			User: "spinnaker", Password: dbPassword,
-			Databases: map[string]string{"clouddriver": "clouddriver", "front50": "front50", "orca": "orca"},
 		},
 		Kubernetes: []settings.KubernetesAccount{{
 			Name: "eks", Context: "eks", KubeconfigContents: kubeconfig,
@@ -238,6 +275,8 @@ func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRole
 		AWS: []settings.AWSAccount{{
 			Name: "ec2", AccountID: accountID, AssumeRole: managedRoleArn, Regions: []string{a.Region},
 		}},
+		// The S3 artifact account has no assume-role: clouddriver reads the
+		// bucket with its own Pod Identity role.
 		S3Artifacts: []settings.S3ArtifactAccount{{Name: "platform", Region: a.Region}},
 		CodeBuild: []settings.CodeBuildAccount{{
 			Name: "platform", AccountID: accountID, AssumeRole: managedRoleArn, Region: a.Region,
@@ -246,6 +285,10 @@ func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRole
 		GateURL:       fmt.Sprintf("http://localhost:%d/api/v1", LocalGatePort),
 		AdminPassword: adminPassword,
 	}
+	if a.Ingress.Enabled {
+		st.IngressHost = settings.ALBHost(a.IngressName, a.Region)
+	}
+	return st
 }
 
 func (in *installer) configObjects(files renderedFiles) (*config, error) {
@@ -263,27 +306,31 @@ func (in *installer) configObjects(files renderedFiles) (*config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	return &config{configMap: cm, secret: secret, checksum: files.checksum}, nil
+	return &config{configMap: cm, secret: secret, files: files.all}, nil
 }
 
 type config struct {
 	configMap *corev1.ConfigMap
 	secret    *corev1.Secret
-	checksum  pulumi.StringOutput
+	files     pulumi.StringMapOutput
 }
 
-// checksum is stable for the same files whatever the map order.
-func checksum(parts map[string]map[string]string) string {
+// checksum changes when a file the service reads changes, and only then.
+func (c *config) checksum(svc string) pulumi.StringOutput {
+	return c.files.ApplyT(func(files map[string]string) string {
+		mine := map[string]string{}
+		for _, f := range settings.ServiceFiles(svc) {
+			mine[f] = files[f]
+		}
+		return contentHash(mine)
+	}).(pulumi.StringOutput)
+}
+
+// contentHash is a SHA-256 of named files, the same whatever the map order.
+func contentHash(files map[string]string) string {
 	h := sha256.New()
-	for _, part := range []string{"public", "secret"} {
-		var names []string
-		for n := range parts[part] {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(h, "%s/%s\n%s\n", part, n, parts[part][n])
-		}
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "%s\n%d\n%s\n", n, len(files[n]), files[n])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -38,9 +38,6 @@ func TestBackendIsProtectedAndUsable(t *testing.T) {
 	if rule["kmsMasterKeyId"] != key[0].Outputs["arn"].StringValue() {
 		t.Errorf("state is not encrypted with the state key: %v", rule)
 	}
-	if len(cloud.OfType("aws:dynamodb/table:Table")) != 0 {
-		t.Error("Pulumi locks in S3; no lock table")
-	}
 	if !strings.HasPrefix(backendURL, "s3://hello-dev-state-") || !strings.HasSuffix(backendURL, "?region=ap-northeast-2") {
 		t.Errorf("backend URL = %q", backendURL)
 	}

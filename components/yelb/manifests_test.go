@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,8 +28,9 @@ func testValues(backend, delivery string) Values {
 		StorageClass:     "yelb-gp3",
 		ALBTags:          "workshop=hello-dev,managed-by=pulumi",
 		LoadBalancerName: "hello-dev-ui",
-		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: "hello-dev-yelb-mesh"},
-		Lattice:          LatticeValues{GatewayName: "hello-dev-yelb", RouteName: "appserver", AppServerHost: "appserver.yelb.hello-dev.internal"},
+		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: "hello-dev-yelb-mesh", EnvoyRoleArn: "arn:aws:iam::123456789012:role/hello-dev-app-envoy"},
+		Lattice: LatticeValues{GatewayName: "hello-dev-yelb", RouteName: "appserver", ServiceName: "hello-dev-appserver",
+			AppServerHost: "appserver.yelb.hello-dev.internal"},
 	}
 	if delivery == DeliverySpinnaker {
 		v.Namespace = SpinnakerNamespace
@@ -82,21 +81,10 @@ func strictDecode(o Object, into any) error {
 	return nil
 }
 
-// crdSchemas are the upstream CRDs: App Mesh and the Lattice controller
-// from ../shared/crds, Gateway API from its Go module.
+// crdSchemas are the upstream CRDs vendored in internal/crds.
 func crdSchemas(t *testing.T) schemacheck.Registry {
 	t.Helper()
-	paths := []string{
-		"../../../shared/crds/appmesh-controller-1.13.3-crds.yaml",
-		"../../../shared/crds/aws-gateway-controller-v2.1.3-crds.yaml",
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
-	if err != nil {
-		t.Fatalf("locating the gateway-api module: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
-	paths = append(paths, filepath.Join(dir, "gateway.networking.k8s.io_gateways.yaml"), filepath.Join(dir, "gateway.networking.k8s.io_httproutes.yaml"))
-	r, err := schemacheck.Load(paths...)
+	r, err := schemacheck.Vendored()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,29 +118,36 @@ func apiKind(o Object) string { api, _ := o["apiVersion"].(string); return api +
 func TestManifestsDecodeStrictly(t *testing.T) {
 	schemas := crdSchemas(t)
 	for _, v := range variants {
-		for f, objs := range rendered(t, v) {
-			for _, o := range objs {
-				where := fmt.Sprintf("%s/%s %s %s %s", v.backend, v.delivery, f, o.Kind(), o.Name())
-				if mk := builtIn[apiKind(o)]; mk != nil {
-					if err := strictDecode(o, mk()); err != nil {
-						t.Errorf("%s: %v", where, err)
-					}
-				}
-				api, _ := o["apiVersion"].(string)
-				if schemas.Has(api, o.Kind()) {
-					for _, err := range schemas.Validate(o) {
-						t.Errorf("%s: %v", where, err)
-					}
-					var meta metav1.ObjectMeta
-					mo, _ := o["metadata"].(map[string]any)
-					if err := strictDecode(mo, &meta); err != nil {
-						t.Errorf("%s metadata: %v", where, err)
-					}
-				} else if builtIn[apiKind(o)] == nil {
-					t.Errorf("%s: %s has neither an API type nor a CRD schema to check it against", where, apiKind(o))
+		t.Run(v.backend+"/"+v.delivery, func(t *testing.T) {
+			for f, objs := range rendered(t, v) {
+				for _, o := range objs {
+					checkObject(t, schemas, fmt.Sprintf("%s %s %s", f, o.Kind(), o.Name()), o)
 				}
 			}
+		})
+	}
+}
+
+func checkObject(t *testing.T, schemas schemacheck.Registry, where string, o Object) {
+	t.Helper()
+	if mk := builtIn[apiKind(o)]; mk != nil {
+		if err := strictDecode(o, mk()); err != nil {
+			t.Errorf("%s: %v", where, err)
 		}
+	}
+	api, _ := o["apiVersion"].(string)
+	switch {
+	case schemas.Has(api, o.Kind()):
+		for _, err := range schemas.Validate(o) {
+			t.Errorf("%s: %v", where, err)
+		}
+		var meta metav1.ObjectMeta
+		mo, _ := o["metadata"].(map[string]any)
+		if err := strictDecode(mo, &meta); err != nil {
+			t.Errorf("%s metadata: %v", where, err)
+		}
+	case builtIn[apiKind(o)] == nil:
+		t.Errorf("%s: %s has neither an API type nor a CRD schema to check it against", where, apiKind(o))
 	}
 }
 
@@ -265,80 +260,108 @@ func decode[T any](t *testing.T, o Object) T {
 func TestSelectorsMatchPods(t *testing.T) {
 	for _, v := range variants {
 		for stage := 1; stage <= len(StageFiles); stage++ {
-			objs := composed(t, v, stage)
-			pods := podTemplates(t, objs)
-			where := fmt.Sprintf("%s/%s stage %d", v.backend, v.delivery, stage)
-			for _, o := range objs {
-				switch o.Kind() {
-				case "Service":
-					svc := decode[corev1.Service](t, o)
-					if len(matchingWorkloads(pods, svc.Spec.Selector)) == 0 {
-						t.Errorf("%s: Service %s selects %v, which no workload creates", where, o.Name(), svc.Spec.Selector)
-					}
-				case "PodDisruptionBudget":
-					pdb := decode[policyv1.PodDisruptionBudget](t, o)
-					if got := matchingWorkloads(pods, pdb.Spec.Selector.MatchLabels); len(got) != 1 {
-						t.Errorf("%s: PDB %s selects workloads %v, want exactly one", where, o.Name(), got)
-					}
-				case "Deployment":
-					dep := decode[appsv1.Deployment](t, o)
-					own := "Deployment/" + o.Name()
-					if a := dep.Spec.Template.Spec.Affinity; a != nil && a.PodAntiAffinity != nil {
-						for _, term := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
-							if got := matchingWorkloads(pods, term.LabelSelector.MatchLabels); len(got) != 1 || got[0] != own {
-								t.Errorf("%s: %s anti-affinity selects %v, want only its own pods", where, own, got)
-							}
-						}
-					}
-					for _, c := range dep.Spec.Template.Spec.TopologySpreadConstraints {
-						if got := matchingWorkloads(pods, c.LabelSelector.MatchLabels); len(got) != 1 || got[0] != own {
-							t.Errorf("%s: %s spread constraint selects %v, want only its own pods", where, own, got)
-						}
-					}
-				}
-			}
+			t.Run(fmt.Sprintf("%s/%s/stage-%d", v.backend, v.delivery, stage), func(t *testing.T) {
+				checkSelectors(t, composed(t, v, stage))
+			})
 		}
 	}
 }
 
-// TestHighAvailability: stage 4 runs six ui and app server replicas on
-// distinct nodes across zones, with budgets, probes and requests.
+func checkSelectors(t *testing.T, objs []Object) {
+	t.Helper()
+	pods := podTemplates(t, objs)
+	for _, o := range objs {
+		switch o.Kind() {
+		case "Service":
+			svc := decode[corev1.Service](t, o)
+			if len(matchingWorkloads(pods, svc.Spec.Selector)) == 0 {
+				t.Errorf("Service %s selects %v, which no workload creates", o.Name(), svc.Spec.Selector)
+			}
+		case "PodDisruptionBudget":
+			pdb := decode[policyv1.PodDisruptionBudget](t, o)
+			if got := matchingWorkloads(pods, pdb.Spec.Selector.MatchLabels); len(got) != 1 {
+				t.Errorf("PDB %s selects workloads %v, want exactly one", o.Name(), got)
+			}
+		case "Deployment":
+			checkOwnPodsOnly(t, pods, o)
+		}
+	}
+}
+
+// checkOwnPodsOnly: a Deployment's anti-affinity and spread select its own
+// pods and no other workload's.
+func checkOwnPodsOnly(t *testing.T, pods map[string]map[string]string, o Object) {
+	t.Helper()
+	spec := decode[appsv1.Deployment](t, o).Spec.Template.Spec
+	own := "Deployment/" + o.Name()
+	var selectors []map[string]string
+	if a := spec.Affinity; a != nil && a.PodAntiAffinity != nil {
+		for _, term := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+			selectors = append(selectors, term.LabelSelector.MatchLabels)
+		}
+	}
+	for _, c := range spec.TopologySpreadConstraints {
+		selectors = append(selectors, c.LabelSelector.MatchLabels)
+	}
+	for _, sel := range selectors {
+		if got := matchingWorkloads(pods, sel); len(got) != 1 || got[0] != own {
+			t.Errorf("%s: anti-affinity or spread selects %v, want only its own pods", own, got)
+		}
+	}
+}
+
+// TestHighAvailability: stage 4 runs six replicas of yelb-ui and of every
+// app server version that takes traffic (v2 has half of it from stage 3) on
+// distinct nodes across zones, with budgets; every container has probes
+// and requests.
 func TestHighAvailability(t *testing.T) {
 	for _, v := range variants {
 		objs := composed(t, v, 4)
-		for _, name := range []string{"yelb-ui", "yelb-appserver"} {
-			dep := decode[appsv1.Deployment](t, find(objs, "Deployment", name))
-			if *dep.Spec.Replicas != 6 {
-				t.Errorf("%s replicas = %d, want 6", name, *dep.Spec.Replicas)
-			}
-			pod := dep.Spec.Template.Spec
-			if pod.Affinity == nil || len(pod.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) != 1 ||
-				pod.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].TopologyKey != "kubernetes.io/hostname" {
-				t.Errorf("%s: want one required anti-affinity per hostname, got %+v", name, pod.Affinity)
-			}
-			if len(pod.TopologySpreadConstraints) != 1 || pod.TopologySpreadConstraints[0].TopologyKey != "topology.kubernetes.io/zone" {
-				t.Errorf("%s: want a zone spread, got %+v", name, pod.TopologySpreadConstraints)
-			}
-			if find(objs, "PodDisruptionBudget", name) == nil {
-				t.Errorf("%s has no PodDisruptionBudget", name)
-			}
+		for _, name := range []string{"yelb-ui", "yelb-appserver", "yelb-appserver-v2"} {
+			t.Run(v.backend+"/"+v.delivery+"/"+name, func(t *testing.T) {
+				o := find(objs, "Deployment", name)
+				if o == nil {
+					t.Fatalf("stage 4 has no Deployment %s", name)
+				}
+				checkHA(t, decode[appsv1.Deployment](t, o))
+				if find(objs, "PodDisruptionBudget", name) == nil {
+					t.Errorf("%s has no PodDisruptionBudget", name)
+				}
+			})
 		}
+		t.Run(v.backend+"/"+v.delivery+"/probes-and-requests", func(t *testing.T) {
+			for _, o := range objs {
+				if o.Kind() == "Deployment" || o.Kind() == "StatefulSet" {
+					checkProbesAndRequests(t, o)
+				}
+			}
+		})
 	}
-	// Every container everywhere has probes and requests.
-	for _, v := range variants {
-		for _, o := range composed(t, v, 4) {
-			if o.Kind() != "Deployment" && o.Kind() != "StatefulSet" {
-				continue
-			}
-			spec := decode[appsv1.Deployment](t, o).Spec.Template.Spec
-			for _, c := range spec.Containers {
-				if c.ReadinessProbe == nil || c.LivenessProbe == nil {
-					t.Errorf("%s/%s: container %s lacks a readiness or liveness probe", v.backend, o.Name(), c.Name)
-				}
-				if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
-					t.Errorf("%s/%s: container %s lacks CPU/memory requests or a memory limit", v.backend, o.Name(), c.Name)
-				}
-			}
+}
+
+func checkHA(t *testing.T, dep appsv1.Deployment) {
+	t.Helper()
+	if *dep.Spec.Replicas != 6 {
+		t.Errorf("replicas = %d, want 6", *dep.Spec.Replicas)
+	}
+	pod := dep.Spec.Template.Spec
+	if pod.Affinity == nil || pod.Affinity.PodAntiAffinity == nil || len(pod.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) != 1 ||
+		pod.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].TopologyKey != "kubernetes.io/hostname" {
+		t.Errorf("want one required anti-affinity per hostname, got %+v", pod.Affinity)
+	}
+	if len(pod.TopologySpreadConstraints) != 1 || pod.TopologySpreadConstraints[0].TopologyKey != "topology.kubernetes.io/zone" {
+		t.Errorf("want a zone spread, got %+v", pod.TopologySpreadConstraints)
+	}
+}
+
+func checkProbesAndRequests(t *testing.T, o Object) {
+	t.Helper()
+	for _, c := range decode[appsv1.Deployment](t, o).Spec.Template.Spec.Containers {
+		if c.ReadinessProbe == nil || c.LivenessProbe == nil {
+			t.Errorf("%s: container %s lacks a readiness or liveness probe", o.Name(), c.Name)
+		}
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: container %s lacks CPU/memory requests or a memory limit", o.Name(), c.Name)
 		}
 	}
 }
@@ -347,19 +370,30 @@ var pinnedImage = regexp.MustCompile(`^[a-z0-9.\-/]+(:[0-9]+)?/[a-z0-9._\-/]+:[A
 
 func TestImagesPinned(t *testing.T) {
 	for _, v := range variants {
-		for _, o := range composed(t, v, 4) {
-			if o.Kind() != "Deployment" && o.Kind() != "StatefulSet" {
-				continue
-			}
-			for _, c := range decode[appsv1.Deployment](t, o).Spec.Template.Spec.Containers {
-				if !pinnedImage.MatchString(c.Image) || strings.HasSuffix(c.Image, ":latest") {
-					t.Errorf("%s: image %q is not pinned to a tag", o.Name(), c.Image)
+		t.Run(v.backend+"/"+v.delivery, func(t *testing.T) {
+			for _, o := range composed(t, v, 4) {
+				if o.Kind() != "Deployment" && o.Kind() != "StatefulSet" {
+					continue
+				}
+				for _, c := range decode[appsv1.Deployment](t, o).Spec.Template.Spec.Containers {
+					if !pinnedImage.MatchString(c.Image) || strings.HasSuffix(c.Image, ":latest") {
+						t.Errorf("%s: image %q is not pinned to a tag", o.Name(), c.Image)
+					}
 				}
 			}
-		}
+		})
 	}
-	if got := testValues(BackendLattice, DeliverySpinnaker).Images.AppServerV2; !strings.Contains(mustRender(t, testValues(BackendLattice, DeliverySpinnaker), "2.app-v2.yaml"), got) {
-		t.Errorf("2.app-v2.yaml lacks the build's placeholder %s", got)
+}
+
+// TestV2TemplatesCarryThePlaceholder: under Spinnaker delivery the v2 image
+// is known only to the build, which fills it into every stage that runs
+// v2 (manifests/buildspec.yml).
+func TestV2TemplatesCarryThePlaceholder(t *testing.T) {
+	vals := testValues(BackendLattice, DeliverySpinnaker)
+	for _, f := range []string{"2.app-v2.yaml", "4.high-availability.yaml"} {
+		if !strings.Contains(mustRender(t, vals, f), AppServerV2Placeholder) {
+			t.Errorf("%s lacks the build's placeholder %s", f, AppServerV2Placeholder)
+		}
 	}
 }
 
@@ -377,21 +411,22 @@ func mustRender(t *testing.T, v Values, f string) string {
 func TestNamespaces(t *testing.T) {
 	clusterScoped := map[string]bool{"Namespace": true, "StorageClass": true, "Mesh": true}
 	for _, v := range variants {
-		want := testValues(v.backend, v.delivery).Namespace
-		for _, o := range composed(t, v, 4) {
-			if clusterScoped[o.Kind()] {
-				if o.Namespace() != "" {
-					t.Errorf("cluster-scoped %s %s has namespace %q", o.Kind(), o.Name(), o.Namespace())
+		t.Run(v.backend+"/"+v.delivery, func(t *testing.T) {
+			want := testValues(v.backend, v.delivery).Namespace
+			for _, o := range composed(t, v, 4) {
+				if clusterScoped[o.Kind()] {
+					if o.Namespace() != "" {
+						t.Errorf("cluster-scoped %s %s has namespace %q", o.Kind(), o.Name(), o.Namespace())
+					}
+					continue
 				}
-				continue
+				if o.Namespace() != want {
+					t.Errorf("%s %s in namespace %q, want %q", o.Kind(), o.Name(), o.Namespace(), want)
+				}
 			}
-			if o.Namespace() != want {
-				t.Errorf("%s/%s: %s %s in namespace %q, want %q", v.backend, v.delivery, o.Kind(), o.Name(), o.Namespace(), want)
+			if find(composed(t, v, 1), "Namespace", want) == nil {
+				t.Errorf("stage 1 does not create namespace %q", want)
 			}
-		}
-		ns := find(composed(t, v, 1), "Namespace", want)
-		if ns == nil {
-			t.Errorf("%s/%s: stage 1 does not create namespace %q", v.backend, v.delivery, want)
-		}
+		})
 	}
 }

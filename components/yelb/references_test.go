@@ -2,6 +2,7 @@ package yelb
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -33,63 +34,80 @@ func servicePort(t *testing.T, objs []Object, name string, port int32) corev1.Se
 // container port the pods really open.
 func TestPortsAgreeEndToEnd(t *testing.T) {
 	for _, v := range variants {
-		vals := testValues(v.backend, v.delivery)
 		for stage := 1; stage <= len(StageFiles); stage++ {
-			objs := composed(t, v, stage)
-			where := fmt.Sprintf("%s/%s stage %d", v.backend, v.delivery, stage)
-			pods := map[string]corev1.PodSpec{}
-			for _, o := range objs {
-				if o.Kind() == "Deployment" || o.Kind() == "StatefulSet" {
-					pods[o.Name()] = decode[appsv1.Deployment](t, o).Spec.Template.Spec
-				}
-			}
-			// Every Service's named targetPort is a container port of every
-			// workload it selects.
-			podLabels := podTemplates(t, objs)
-			for _, o := range objs {
-				if o.Kind() != "Service" {
-					continue
-				}
-				svc := decode[corev1.Service](t, o)
-				for _, w := range matchingWorkloads(podLabels, svc.Spec.Selector) {
-					_, name, _ := strings.Cut(w, "/")
-					for _, p := range svc.Spec.Ports {
-						if !hasContainerPort(pods[name], p.TargetPort.StrVal) {
-							t.Errorf("%s: Service %s targets port %q, which %s does not open", where, o.Name(), p.TargetPort.StrVal, w)
-						}
-					}
-				}
-			}
+			t.Run(fmt.Sprintf("%s/%s/stage-%d", v.backend, v.delivery, stage), func(t *testing.T) {
+				objs := composed(t, v, stage)
+				checkServiceTargets(t, objs)
+				checkIngress(t, objs)
+				// The app server reaches its data tier by these names and
+				// ports, fixed in its image.
+				servicePort(t, objs, "yelb-db", 5432)
+				servicePort(t, objs, "redis-server", 6379)
+				servicePort(t, objs, "yelb-appserver", AppServerPort)
+				checkProxyTarget(t, objs, testValues(v.backend, v.delivery))
+			})
+		}
+	}
+}
 
-			ing := decode[networkingv1.Ingress](t, find(objs, "Ingress", "yelb-ui"))
-			if ing.Annotations["alb.ingress.kubernetes.io/scheme"] != "internet-facing" || ing.Annotations["alb.ingress.kubernetes.io/target-type"] != "ip" {
-				t.Errorf("%s: ingress annotations %v, want internet-facing and target type ip", where, ing.Annotations)
-			}
-			backend := ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service
-			uiSvc := decode[corev1.Service](t, find(objs, "Service", backend.Name))
-			if len(uiSvc.Spec.Ports) != 1 || uiSvc.Spec.Ports[0].Name != backend.Port.Name || uiSvc.Spec.Ports[0].Port != 80 {
-				t.Errorf("%s: ingress names port %q of %s, which has %+v", where, backend.Port.Name, backend.Name, uiSvc.Spec.Ports)
-			}
-
-			// The app server reaches its data tier by these names and ports,
-			// fixed in its image.
-			servicePort(t, objs, "yelb-db", 5432)
-			servicePort(t, objs, "redis-server", 6379)
-			servicePort(t, objs, "yelb-appserver", AppServerPort)
-
-			conf := decode[corev1.ConfigMap](t, find(objs, "ConfigMap", "yelb-ui-nginx")).Data["default.conf"]
-			upstream := "yelb-appserver"
-			if v.backend == BackendLattice {
-				upstream = vals.Lattice.AppServerHost
-				if !strings.Contains(conf, "proxy_set_header Host "+upstream+";") {
-					t.Errorf("%s: yelb-ui does not send Host %s, by which Lattice picks the service", where, upstream)
+// checkServiceTargets: every Service's named targetPort is a container
+// port of every workload it selects.
+func checkServiceTargets(t *testing.T, objs []Object) {
+	t.Helper()
+	pods := map[string]corev1.PodSpec{}
+	for _, o := range objs {
+		if o.Kind() == "Deployment" || o.Kind() == "StatefulSet" {
+			pods[o.Name()] = decode[appsv1.Deployment](t, o).Spec.Template.Spec
+		}
+	}
+	podLabels := podTemplates(t, objs)
+	for _, o := range objs {
+		if o.Kind() != "Service" {
+			continue
+		}
+		svc := decode[corev1.Service](t, o)
+		for _, w := range matchingWorkloads(podLabels, svc.Spec.Selector) {
+			_, name, _ := strings.Cut(w, "/")
+			for _, p := range svc.Spec.Ports {
+				if !hasContainerPort(pods[name], p.TargetPort.StrVal) {
+					t.Errorf("Service %s targets port %q, which %s does not open", o.Name(), p.TargetPort.StrVal, w)
 				}
-			}
-			if want := fmt.Sprintf("proxy_pass http://%s:%d/api;", upstream, AppServerPort); !strings.Contains(conf, want) {
-				t.Errorf("%s: nginx config lacks %q:\n%s", where, want, conf)
 			}
 		}
 	}
+}
+
+func checkIngress(t *testing.T, objs []Object) {
+	t.Helper()
+	ing := decode[networkingv1.Ingress](t, find(objs, "Ingress", "yelb-ui"))
+	if ing.Annotations["alb.ingress.kubernetes.io/scheme"] != "internet-facing" || ing.Annotations["alb.ingress.kubernetes.io/target-type"] != "ip" {
+		t.Errorf("ingress annotations %v, want internet-facing and target type ip", ing.Annotations)
+	}
+	backend := ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service
+	uiSvc := decode[corev1.Service](t, find(objs, "Service", backend.Name))
+	if len(uiSvc.Spec.Ports) != 1 || uiSvc.Spec.Ports[0].Name != backend.Port.Name || uiSvc.Spec.Ports[0].Port != 80 {
+		t.Errorf("ingress names port %q of %s, which has %+v", backend.Port.Name, backend.Name, uiSvc.Spec.Ports)
+	}
+}
+
+// checkProxyTarget: yelb-ui proxies /api to the app server's port; behind
+// Lattice it names the route's hostname as Host, by which Lattice picks the
+// service, and behind App Mesh it calls the app server's Service.
+func checkProxyTarget(t *testing.T, objs []Object, vals Values) {
+	t.Helper()
+	conf := decode[corev1.ConfigMap](t, find(objs, "ConfigMap", "yelb-ui-nginx")).Data["default.conf"]
+	m := regexp.MustCompile(`proxy_pass\s+http://([^:/;]+):(\d+)`).FindStringSubmatch(conf)
+	if m == nil || m[2] != fmt.Sprint(AppServerPort) {
+		t.Fatalf("yelb-ui does not proxy to port %d:\n%s", AppServerPort, conf)
+	}
+	if vals.Backend == BackendLattice {
+		route := decode[gatewayv1.HTTPRoute](t, find(objs, "HTTPRoute", vals.Lattice.RouteName))
+		if want := "proxy_set_header Host " + string(route.Spec.Hostnames[0]) + ";"; !strings.Contains(conf, want) {
+			t.Errorf("yelb-ui lacks %q, by which Lattice picks the service:\n%s", want, conf)
+		}
+		return
+	}
+	servicePort(t, objs, m[1], AppServerPort)
 }
 
 func hasContainerPort(pod corev1.PodSpec, name string) bool {
@@ -108,52 +126,51 @@ func hasContainerPort(pod corev1.PodSpec, name string) bool {
 // from stage 3; health policies target existing Services.
 func TestLatticeReferences(t *testing.T) {
 	for _, delivery := range []string{DeliverySpinnaker, DeliveryPulumi} {
-		v := variant{BackendLattice, delivery}
-		vals := testValues(v.backend, v.delivery)
 		for stage := 1; stage <= len(StageFiles); stage++ {
-			objs := composed(t, v, stage)
-			where := fmt.Sprintf("%s stage %d", delivery, stage)
-			gw := decode[gatewayv1.Gateway](t, find(objs, "Gateway", vals.Lattice.GatewayName))
-			if gw.Spec.GatewayClassName != "amazon-vpc-lattice" {
-				t.Errorf("%s: gateway class %q", where, gw.Spec.GatewayClassName)
-			}
-			route := decode[gatewayv1.HTTPRoute](t, find(objs, "HTTPRoute", vals.Lattice.RouteName))
-			if len(route.Spec.Hostnames) != 1 || string(route.Spec.Hostnames[0]) != vals.Lattice.AppServerHost {
-				t.Errorf("%s: route hostnames %v, want [%s]", where, route.Spec.Hostnames, vals.Lattice.AppServerHost)
-			}
-			parent := route.Spec.ParentRefs[0]
-			if string(parent.Name) != vals.Lattice.GatewayName {
-				t.Errorf("%s: route parent %s, want %s", where, parent.Name, vals.Lattice.GatewayName)
-			}
-			listener := slices.IndexFunc(gw.Spec.Listeners, func(l gatewayv1.Listener) bool { return l.Name == *parent.SectionName })
-			if listener < 0 || gw.Spec.Listeners[listener].Port != AppServerPort || gw.Spec.Listeners[listener].Protocol != gatewayv1.HTTPProtocolType {
-				t.Errorf("%s: route section %s is not an HTTP listener on %d: %+v", where, *parent.SectionName, AppServerPort, gw.Spec.Listeners)
-			}
-			var got []string
-			for _, ref := range route.Spec.Rules[0].BackendRefs {
-				servicePort(t, objs, string(ref.Name), int32(*ref.Port))
-				got = append(got, fmt.Sprintf("%s=%d", ref.Name, *ref.Weight))
-			}
-			want := []string{"yelb-appserver=1"}
-			if stage >= 3 {
-				want = []string{"yelb-appserver=1", "yelb-appserver-v2=1"}
-			}
-			if !slices.Equal(got, want) {
-				t.Errorf("%s: route sends to %v, want %v", where, got, want)
-			}
-			for _, o := range objs {
-				if o.Kind() != "TargetGroupPolicy" {
-					continue
-				}
-				ref := o["spec"].(map[string]any)["targetRef"].(map[string]any)
-				if ref["kind"] != "Service" || find(objs, "Service", ref["name"].(string)) == nil {
-					t.Errorf("%s: TargetGroupPolicy %s targets missing %v", where, o.Name(), ref)
-				}
-			}
-			// A Lattice service is named "<route>-<namespace>", 40 characters at most.
-			if n := len(vals.Lattice.RouteName) + 1 + len("hello-dev-with-28-characters"); n > 40 {
-				t.Errorf("Lattice service name of %d characters for the longest prefix", n)
-			}
+			t.Run(fmt.Sprintf("%s/stage-%d", delivery, stage), func(t *testing.T) {
+				checkLatticeStage(t, testValues(BackendLattice, delivery), composed(t, variant{BackendLattice, delivery}, stage), stage)
+			})
+		}
+	}
+}
+
+func checkLatticeStage(t *testing.T, vals Values, objs []Object, stage int) {
+	t.Helper()
+	gw := decode[gatewayv1.Gateway](t, find(objs, "Gateway", vals.Lattice.GatewayName))
+	if gw.Spec.GatewayClassName != "amazon-vpc-lattice" {
+		t.Errorf("gateway class %q", gw.Spec.GatewayClassName)
+	}
+	route := decode[gatewayv1.HTTPRoute](t, find(objs, "HTTPRoute", vals.Lattice.RouteName))
+	if len(route.Spec.Hostnames) != 1 || string(route.Spec.Hostnames[0]) != vals.Lattice.AppServerHost {
+		t.Errorf("route hostnames %v, want [%s]", route.Spec.Hostnames, vals.Lattice.AppServerHost)
+	}
+	parent := route.Spec.ParentRefs[0]
+	if string(parent.Name) != vals.Lattice.GatewayName {
+		t.Errorf("route parent %s, want %s", parent.Name, vals.Lattice.GatewayName)
+	}
+	listener := slices.IndexFunc(gw.Spec.Listeners, func(l gatewayv1.Listener) bool { return l.Name == *parent.SectionName })
+	if listener < 0 || gw.Spec.Listeners[listener].Port != AppServerPort || gw.Spec.Listeners[listener].Protocol != gatewayv1.HTTPProtocolType {
+		t.Errorf("route section %s is not an HTTP listener on %d: %+v", *parent.SectionName, AppServerPort, gw.Spec.Listeners)
+	}
+	var got []string
+	for _, ref := range route.Spec.Rules[0].BackendRefs {
+		servicePort(t, objs, string(ref.Name), int32(*ref.Port))
+		got = append(got, fmt.Sprintf("%s=%d", ref.Name, *ref.Weight))
+	}
+	want := []string{"yelb-appserver=1"}
+	if stage >= 3 {
+		want = []string{"yelb-appserver=1", "yelb-appserver-v2=1"}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("route sends to %v, want %v", got, want)
+	}
+	for _, o := range objs {
+		if o.Kind() != "TargetGroupPolicy" {
+			continue
+		}
+		ref := o["spec"].(map[string]any)["targetRef"].(map[string]any)
+		if ref["kind"] != "Service" || find(objs, "Service", ref["name"].(string)) == nil {
+			t.Errorf("TargetGroupPolicy %s targets missing %v", o.Name(), ref)
 		}
 	}
 }
@@ -163,76 +180,96 @@ func TestLatticeReferences(t *testing.T) {
 // stage 3 splits 1:1 and the retry policy is the workshop's.
 func TestAppMeshReferences(t *testing.T) {
 	for _, delivery := range []string{DeliverySpinnaker, DeliveryPulumi} {
-		v := variant{BackendAppMesh, delivery}
-		vals := testValues(v.backend, v.delivery)
 		for stage := 1; stage <= len(StageFiles); stage++ {
-			objs := composed(t, v, stage)
-			pods := podTemplates(t, objs)
-			where := fmt.Sprintf("%s stage %d", delivery, stage)
-			for _, o := range objs {
-				spec, _ := o["spec"].(map[string]any)
-				switch o.Kind() {
-				case "VirtualNode":
-					sel := stringMap(dig(spec, "podSelector", "matchLabels"))
-					if len(matchingWorkloads(pods, sel)) != 1 {
-						t.Errorf("%s: VirtualNode %s selects %v", where, o.Name(), matchingWorkloads(pods, sel))
-					}
-					host, _ := dig(spec, "serviceDiscovery", "dns", "hostname").(string)
-					svc, ok := strings.CutSuffix(host, "."+vals.Namespace+".svc.cluster.local")
-					port := dig(spec, "listeners").([]any)[0].(map[string]any)["portMapping"].(map[string]any)["port"].(float64)
-					if !ok {
-						t.Errorf("%s: VirtualNode %s discovers %q outside namespace %s", where, o.Name(), host, vals.Namespace)
-					} else {
-						servicePort(t, objs, svc, int32(port))
-					}
-					backends, _ := spec["backends"].([]any)
-					for _, b := range backends {
-						name := dig(b.(map[string]any), "virtualService", "virtualServiceRef", "name").(string)
-						if find(objs, "VirtualService", name) == nil {
-							t.Errorf("%s: VirtualNode %s has backend %s, which does not exist", where, o.Name(), name)
-						}
-					}
-				case "VirtualService":
-					for kind, ref := range dig(spec, "provider").(map[string]any) {
-						name := ref.(map[string]any)[kind+"Ref"].(map[string]any)["name"].(string)
-						want := map[string]string{"virtualNode": "VirtualNode", "virtualRouter": "VirtualRouter"}[kind]
-						if find(objs, want, name) == nil {
-							t.Errorf("%s: VirtualService %s provided by missing %s %s", where, o.Name(), want, name)
-						}
-					}
-				case "VirtualRouter":
-					route := dig(spec, "routes").([]any)[0].(map[string]any)["httpRoute"].(map[string]any)
-					var got []string
-					for _, wt := range dig(route, "action", "weightedTargets").([]any) {
-						name := dig(wt.(map[string]any), "virtualNodeRef", "name").(string)
-						if find(objs, "VirtualNode", name) == nil {
-							t.Errorf("%s: router targets missing VirtualNode %s", where, name)
-						}
-						got = append(got, fmt.Sprintf("%s=%v", name, wt.(map[string]any)["weight"]))
-					}
-					want := []string{"yelb-appserver=1"}
-					if stage >= 3 {
-						want = []string{"yelb-appserver=1", "yelb-appserver-v2=1"}
-					}
-					if !slices.Equal(got, want) {
-						t.Errorf("%s: router sends to %v, want %v", where, got, want)
-					}
-					retry := route["retryPolicy"].(map[string]any)
-					if retry["maxRetries"] != 2.0 || dig(retry, "perRetryTimeout", "value") != 2000.0 || dig(retry, "perRetryTimeout", "unit") != "ms" ||
-						fmt.Sprint(retry["httpRetryEvents"]) != "[server-error client-error gateway-error]" {
-						t.Errorf("%s: retry policy %v is not the workshop's", where, retry)
+			t.Run(fmt.Sprintf("%s/stage-%d", delivery, stage), func(t *testing.T) {
+				vals := testValues(BackendAppMesh, delivery)
+				objs := composed(t, variant{BackendAppMesh, delivery}, stage)
+				for _, o := range objs {
+					spec, _ := o["spec"].(map[string]any)
+					switch o.Kind() {
+					case "VirtualNode":
+						checkVirtualNode(t, vals, objs, o.Name(), spec)
+					case "VirtualService":
+						checkVirtualService(t, objs, o.Name(), spec)
+					case "VirtualRouter":
+						checkVirtualRouter(t, objs, spec, stage)
 					}
 				}
-			}
-			ns := decode[corev1.Namespace](t, find(objs, "Namespace", vals.Namespace))
-			if ns.Labels["mesh"] != vals.Mesh.Name || ns.Labels["appmesh.k8s.aws/sidecarInjectorWebhook"] != "enabled" {
-				t.Errorf("%s: namespace labels %v do not join mesh %s with sidecar injection", where, ns.Labels, vals.Mesh.Name)
-			}
-			mesh := find(objs, "Mesh", vals.Mesh.Name)
-			if mesh == nil || stringMap(dig(mesh["spec"].(map[string]any), "namespaceSelector", "matchLabels"))["mesh"] != vals.Mesh.Name {
-				t.Errorf("%s: Mesh %s missing or not selecting the namespace", where, vals.Mesh.Name)
-			}
+				checkMeshMembership(t, vals, objs)
+			})
 		}
+	}
+}
+
+func checkVirtualNode(t *testing.T, vals Values, objs []Object, name string, spec map[string]any) {
+	t.Helper()
+	pods := podTemplates(t, objs)
+	sel := stringMap(dig(spec, "podSelector", "matchLabels"))
+	if len(matchingWorkloads(pods, sel)) != 1 {
+		t.Errorf("VirtualNode %s selects %v", name, matchingWorkloads(pods, sel))
+	}
+	host, _ := dig(spec, "serviceDiscovery", "dns", "hostname").(string)
+	svc, ok := strings.CutSuffix(host, "."+vals.Namespace+".svc.cluster.local")
+	port := dig(spec, "listeners").([]any)[0].(map[string]any)["portMapping"].(map[string]any)["port"].(float64)
+	if !ok {
+		t.Errorf("VirtualNode %s discovers %q outside namespace %s", name, host, vals.Namespace)
+	} else {
+		servicePort(t, objs, svc, int32(port))
+	}
+	backends, _ := spec["backends"].([]any)
+	for _, b := range backends {
+		ref := dig(b.(map[string]any), "virtualService", "virtualServiceRef", "name").(string)
+		if find(objs, "VirtualService", ref) == nil {
+			t.Errorf("VirtualNode %s has backend %s, which does not exist", name, ref)
+		}
+	}
+}
+
+func checkVirtualService(t *testing.T, objs []Object, name string, spec map[string]any) {
+	t.Helper()
+	for kind, ref := range dig(spec, "provider").(map[string]any) {
+		target := ref.(map[string]any)[kind+"Ref"].(map[string]any)["name"].(string)
+		want := map[string]string{"virtualNode": "VirtualNode", "virtualRouter": "VirtualRouter"}[kind]
+		if find(objs, want, target) == nil {
+			t.Errorf("VirtualService %s provided by missing %s %s", name, want, target)
+		}
+	}
+}
+
+func checkVirtualRouter(t *testing.T, objs []Object, spec map[string]any, stage int) {
+	t.Helper()
+	route := dig(spec, "routes").([]any)[0].(map[string]any)["httpRoute"].(map[string]any)
+	var got []string
+	for _, wt := range dig(route, "action", "weightedTargets").([]any) {
+		name := dig(wt.(map[string]any), "virtualNodeRef", "name").(string)
+		if find(objs, "VirtualNode", name) == nil {
+			t.Errorf("router targets missing VirtualNode %s", name)
+		}
+		got = append(got, fmt.Sprintf("%s=%v", name, wt.(map[string]any)["weight"]))
+	}
+	want := []string{"yelb-appserver=1"}
+	if stage >= 3 {
+		want = []string{"yelb-appserver=1", "yelb-appserver-v2=1"}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("router sends to %v, want %v", got, want)
+	}
+	retry := route["retryPolicy"].(map[string]any)
+	if retry["maxRetries"] != 2.0 || dig(retry, "perRetryTimeout", "value") != 2000.0 || dig(retry, "perRetryTimeout", "unit") != "ms" ||
+		fmt.Sprint(retry["httpRetryEvents"]) != "[server-error client-error gateway-error]" {
+		t.Errorf("retry policy %v is not the workshop's", retry)
+	}
+}
+
+func checkMeshMembership(t *testing.T, vals Values, objs []Object) {
+	t.Helper()
+	ns := decode[corev1.Namespace](t, find(objs, "Namespace", vals.Namespace))
+	if ns.Labels["mesh"] != vals.Mesh.Name || ns.Labels["appmesh.k8s.aws/sidecarInjectorWebhook"] != "enabled" {
+		t.Errorf("namespace labels %v do not join mesh %s with sidecar injection", ns.Labels, vals.Mesh.Name)
+	}
+	mesh := find(objs, "Mesh", vals.Mesh.Name)
+	if mesh == nil || stringMap(dig(mesh["spec"].(map[string]any), "namespaceSelector", "matchLabels"))["mesh"] != vals.Mesh.Name {
+		t.Errorf("Mesh %s missing or not selecting the namespace", vals.Mesh.Name)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path"
+	"regexp"
 	"strings"
 	"text/template"
 
@@ -37,8 +39,8 @@ const SpinnakerNamespace = "${#currentStage()['context']['namespaceOverride']}"
 // knows the pushed tag, replaces it (manifests/buildspec.yml).
 const AppServerV2Placeholder = "__APP_V2_IMAGE__"
 
-// StageFiles are the four workshop manifests, in the order they are applied.
-var StageFiles = []string{"1.app-v1.yaml", "2.app-v2.yaml", "3.weighted-route.yaml", "4.high-availability.yaml"}
+// StageFiles are the workshop's stage manifests, in the order they are applied.
+var StageFiles = manifests.YelbStageFiles
 
 // Images the workshop runs, pinned to tags the registry serves. The v2 app
 // server comes from the stack's own build.
@@ -74,6 +76,7 @@ type Values struct {
 	// Derived by Render.
 	NginxConf     string
 	NginxChecksum string
+	ResolverConf  string
 }
 
 // MeshValues name the App Mesh objects.
@@ -81,6 +84,9 @@ type MeshValues struct {
 	// Name is the Kubernetes name; AWSName the account-wide App Mesh name.
 	Name    string
 	AWSName string
+	// EnvoyRoleArn goes on the pods' service account: Envoy reads IRSA
+	// credentials, not Pod Identity's (aws-app-mesh-roadmap#493).
+	EnvoyRoleArn string
 }
 
 // LatticeValues name the VPC Lattice objects.
@@ -88,10 +94,36 @@ type LatticeValues struct {
 	// GatewayName is also the service network's name: the controller maps
 	// one to the other by name.
 	GatewayName string
-	// RouteName plus "-<namespace>" names the Lattice service (40 characters at most).
-	RouteName string
+	RouteName   string
+	// ServiceName names the app server's Lattice service, unique in the
+	// account; without it the controller would truncate route and namespace.
+	ServiceName string
 	// AppServerHost is the app server's custom domain in the private zone.
 	AppServerHost string
+}
+
+// LatticeServiceName is the app server's Lattice service name for a stack
+// prefix: the prefix whole, so that two stacks never share one.
+func LatticeServiceName(prefix string) string { return prefix + "-appserver" }
+
+var latticeServiceNamePattern = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// ValidateLatticeServiceName applies the Lattice controller's own checks on
+// a service-name-override (ValidateVPCLatticeServiceName in
+// aws-application-networking-k8s v2.1.3 pkg/k8s/utils.go); the controller
+// refuses a route whose override fails them.
+func ValidateLatticeServiceName(name string) error {
+	switch {
+	case len(name) < 3 || len(name) > 40:
+		return fmt.Errorf("Lattice service name %q has %d characters; VPC Lattice takes 3 to 40", name, len(name))
+	case !latticeServiceNamePattern.MatchString(name):
+		return fmt.Errorf("Lattice service name %q may hold only lowercase letters, digits and hyphens", name)
+	case strings.HasPrefix(name, "svc-"):
+		return fmt.Errorf("Lattice service name %q must not start with \"svc-\"", name)
+	case strings.HasPrefix(name, "-") || strings.HasSuffix(name, "-") || strings.Contains(name, "--"):
+		return fmt.Errorf("Lattice service name %q must not start or end with a hyphen or hold two in a row", name)
+	}
+	return nil
 }
 
 // AppServerPort is the app server's port from the ALB's view inward: yelb-ui
@@ -110,29 +142,44 @@ func (v Values) validate() error {
 		return fmt.Errorf("yelb: storage class is empty")
 	case v.LoadBalancerName == "" || len(v.LoadBalancerName) > 32:
 		return fmt.Errorf("yelb: load balancer name %q must be 1-32 characters", v.LoadBalancerName)
-	case v.Backend == BackendAppMesh && v.Mesh.Name == "":
-		return fmt.Errorf("yelb: App Mesh backend without a mesh name")
+	case v.Backend == BackendAppMesh && (v.Mesh.Name == "" || v.Mesh.EnvoyRoleArn == ""):
+		return fmt.Errorf("yelb: App Mesh backend needs a mesh name and the Envoy role, got %+v", v.Mesh)
 	case v.Backend == BackendLattice && (v.Lattice.GatewayName == "" || v.Lattice.RouteName == "" || v.Lattice.AppServerHost == ""):
 		return fmt.Errorf("yelb: Lattice backend needs gateway, route and host names, got %+v", v.Lattice)
+	case v.Backend == BackendLattice:
+		if err := ValidateLatticeServiceName(v.Lattice.ServiceName); err != nil {
+			return fmt.Errorf("yelb: %w", err)
+		}
 	}
 	return nil
 }
 
+// ResolverConf is the file yelb-ui's start command writes with the pod's
+// nameserver, and its proxy config includes.
+const ResolverConf = "/etc/nginx/resolver/resolver.conf"
+
 // nginxConf is yelb-ui's server block. Behind Lattice it calls the app
 // server's custom domain and sends it as Host, which is how Lattice picks the
-// service; behind App Mesh the sidecar catches yelb-appserver:4567 as before.
+// service. That name exists only once ExternalDNS has written it, so nginx
+// resolves it per request (a variable in proxy_pass) rather than once at
+// start, when a missing name would stop nginx. Behind App Mesh the sidecar
+// catches yelb-appserver:4567, a Service of the same manifest, as upstream.
 func (v Values) nginxConf() string {
-	upstream, host := "yelb-appserver", ""
-	if v.Backend == BackendLattice {
-		upstream, host = v.Lattice.AppServerHost, v.Lattice.AppServerHost
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "server {\n    listen 80;\n    server_name localhost;\n    root /clarity-seed/prod/dist;\n    index index.html;\n")
-	fmt.Fprintf(&b, "    location /api {\n        proxy_pass http://%s:%d/api;\n        proxy_http_version 1.1;\n", upstream, AppServerPort)
-	if host != "" {
-		fmt.Fprintf(&b, "        proxy_set_header Host %s;\n", host)
+	fmt.Fprintf(&b, "    include %s;\n", ResolverConf)
+	b.WriteString("    location /api {\n")
+	if v.Backend == BackendLattice {
+		// No URI after the port: with a variable, nginx would send that
+		// URI as is in place of every request's own.
+		fmt.Fprintf(&b, "        set $appserver %s;\n", v.Lattice.AppServerHost)
+		fmt.Fprintf(&b, "        proxy_pass http://$appserver:%d;\n", AppServerPort)
+		fmt.Fprintf(&b, "        proxy_set_header Host %s;\n", v.Lattice.AppServerHost)
+	} else {
+		fmt.Fprintf(&b, "        proxy_pass http://yelb-appserver:%d/api;\n", AppServerPort)
 	}
-	fmt.Fprintf(&b, "    }\n    gzip on;\n    gzip_types text/plain text/css application/json application/javascript;\n}\n")
+	b.WriteString("        proxy_http_version 1.1;\n    }\n")
+	b.WriteString("    gzip on;\n    gzip_types text/plain text/css application/json application/javascript;\n}\n")
 	return b.String()
 }
 
@@ -140,6 +187,7 @@ var templates = template.Must(template.New("yelb").Option("missingkey=zero").Fun
 	"quote": func(s string) string { b, _ := json.Marshal(s); return string(b) },
 	"json":  func(v any) (string, error) { b, err := json.Marshal(v); return string(b), err },
 	"list":  func(items ...any) []any { return items },
+	"dir":   path.Dir,
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, fmt.Errorf("dict needs key/value pairs, got %d arguments", len(kv))
@@ -164,6 +212,7 @@ func Render(v Values, file string) (string, error) {
 	v.NginxConf = v.nginxConf()
 	sum := sha256.Sum256([]byte(v.NginxConf))
 	v.NginxChecksum = hex.EncodeToString(sum[:8])
+	v.ResolverConf = ResolverConf
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, file, v); err != nil {
 		return "", fmt.Errorf("rendering %s: %w", file, err)

@@ -36,8 +36,19 @@ type AppArgs struct {
 	NodeSecurityGroupId pulumi.StringInput
 	ServiceDomain       string
 
+	// App Mesh only: the role the Envoy sidecars assume through IRSA.
+	EnvoyRoleArn string
+
 	// Spinnaker only: where the pipelines read the manifests.
 	ArtifactBucket pulumi.StringInput
+
+	// DockerHubCredential, when set, is the ARN of the Secrets Manager
+	// secret (ecr-pullthroughcache/...) with which the stack's ECR pulls the
+	// Docker Hub images through; the nodes then pull from ECR.
+	DockerHubCredential string
+	AccountID           string
+	// NodeRoleArn is the app nodes' role, which fills the cache.
+	NodeRoleArn pulumi.StringInput
 
 	Tags map[string]string
 }
@@ -50,8 +61,6 @@ type App struct {
 	LoadBalancerName string
 	// AppServerHost is the app server's stable name behind Lattice.
 	AppServerHost string
-	// Manifests are the four stage files as delivered (Spinnaker mode).
-	Manifests map[string]string
 	// Applied is what Pulumi applied (at least the namespace).
 	Applied pulumi.Resource
 }
@@ -72,10 +81,11 @@ func ValuesFor(args AppArgs, delivery string) Values {
 		StorageClass:     StorageClassName,
 		ALBTags:          albTags(args.Tags),
 		LoadBalancerName: args.Prefix + "-ui",
-		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: args.Prefix + "-yelb-mesh"},
+		Mesh:             MeshValues{Name: "yelb-mesh", AWSName: args.Prefix + "-yelb-mesh", EnvoyRoleArn: args.EnvoyRoleArn},
 		Lattice: LatticeValues{
 			GatewayName:   args.Prefix + "-yelb",
 			RouteName:     "appserver",
+			ServiceName:   LatticeServiceName(args.Prefix),
 			AppServerHost: "appserver." + args.ServiceDomain,
 		},
 	}
@@ -112,6 +122,15 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		return nil, err
 	}
 	deps := append([]pulumi.Resource{}, args.Controllers...)
+	if args.DockerHubCredential != "" {
+		mirror, err := newDockerHubMirror(ctx, name, args, app)
+		if err != nil {
+			return nil, err
+		}
+		deps = append(deps, mirror...)
+		registry := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", args.AccountID, args.Region)
+		args.Images = MirroredImages(args.Images, registry, args.Prefix)
+	}
 	if args.Backend == BackendLattice {
 		network, err := newServiceNetwork(ctx, name, args, app)
 		if err != nil {
@@ -120,25 +139,34 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 		deps = append(deps, network...)
 		app.AppServerHost = "appserver." + args.ServiceDomain
 	}
-
-	stage := args.Stage
-	objects := func(o Object) bool { return true }
+	stage, applies := args.Stage, func(Object) bool { return true }
 	if args.Delivery == DeliverySpinnaker {
-		stage = 1
-		objects = func(o Object) bool { return anchorKinds[o.Kind()] }
-		uploaded, err := upload(ctx, name, args, app)
-		if err != nil {
+		stage, applies = 1, func(o Object) bool { return anchorKinds[o.Kind()] }
+		if err := upload(ctx, name, args, app); err != nil {
 			return nil, err
 		}
-		app.Manifests = uploaded
 	}
+	applied, err := apply(ctx, name, args, stage, applies, deps, app)
+	if err != nil {
+		return nil, err
+	}
+	app.Applied = applied
+	return app, ctx.RegisterResourceOutputs(app, pulumi.Map{
+		"namespace":        pulumi.String(app.Namespace),
+		"loadBalancerName": pulumi.String(app.LoadBalancerName),
+	})
+}
+
+// apply has Pulumi apply, after deps, the objects of stages 1..stage that
+// it delivers.
+func apply(ctx *pulumi.Context, name string, args AppArgs, stage int, applies func(Object) bool, deps []pulumi.Resource, parent pulumi.Resource) (pulumi.Resource, error) {
 	objs, err := Compose(ValuesFor(args, DeliveryPulumi), stage)
 	if err != nil {
 		return nil, fmt.Errorf("yelb %s: %w", name, err)
 	}
 	var docs []string
 	for _, o := range objs {
-		if !objects(o) {
+		if !applies(o) {
 			continue
 		}
 		b, err := yaml.Marshal(o)
@@ -149,23 +177,19 @@ func NewApp(ctx *pulumi.Context, name string, args AppArgs, opts ...pulumi.Resou
 	}
 	applied, err := yamlv2.NewConfigGroup(ctx, name, &yamlv2.ConfigGroupArgs{
 		Yaml: pulumi.String(strings.Join(docs, "---\n")),
-	}, pulumi.Parent(app), pulumi.Provider(args.Provider), pulumi.DependsOn(deps))
+	}, pulumi.Parent(parent), pulumi.Provider(args.Provider), pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, fmt.Errorf("yelb %s: applying manifests: %w", name, err)
 	}
-	app.Applied = applied
-	return app, ctx.RegisterResourceOutputs(app, pulumi.Map{
-		"namespace":        pulumi.String(app.Namespace),
-		"loadBalancerName": pulumi.String(app.LoadBalancerName),
-	})
+	return applied, nil
 }
 
-// upload puts the four manifests where the pipelines read them; the v2
-// manifest goes under templates/, for the build to fill in its image.
-func upload(ctx *pulumi.Context, name string, args AppArgs, parent pulumi.Resource) (map[string]string, error) {
+// upload puts the stage manifests where the pipelines read them; those
+// that run v2 go under templates/, for the build to fill in its image.
+func upload(ctx *pulumi.Context, name string, args AppArgs, parent pulumi.Resource) error {
 	all, err := RenderAll(ValuesFor(args, DeliverySpinnaker))
 	if err != nil {
-		return nil, fmt.Errorf("yelb %s: %w", name, err)
+		return fmt.Errorf("yelb %s: %w", name, err)
 	}
 	for _, f := range StageFiles {
 		key := f
@@ -179,8 +203,8 @@ func upload(ctx *pulumi.Context, name string, args AppArgs, parent pulumi.Resour
 			ContentType: pulumi.String("application/yaml"),
 			Tags:        pulumi.ToStringMap(args.Tags),
 		}, pulumi.Parent(parent)); err != nil {
-			return nil, fmt.Errorf("yelb %s: uploading %s: %w", name, key, err)
+			return fmt.Errorf("yelb %s: uploading %s: %w", name, key, err)
 		}
 	}
-	return all, nil
+	return nil
 }

@@ -1,6 +1,8 @@
 // Package mockcloud runs a Pulumi program under the Go SDK's mocks and records
 // every resource it registers, so tests and the offline plan can inspect the
-// graph without AWS credentials or the Pulumi CLI.
+// graph without AWS credentials or the Pulumi CLI. It is as strict as the
+// engine where the engine would stop a real run: duplicate URNs, unknown
+// invoke arguments, outputs a preview cannot know.
 package mockcloud
 
 import (
@@ -12,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -66,10 +69,17 @@ type Cloud struct {
 	Project string
 	Stack   string
 	Region  string
+	// Prior is the state an earlier `pulumi up` left, by URN. A resource
+	// found here is updated rather than created: its ignoreChanges paths
+	// keep their prior values, as the engine keeps them.
+	Prior map[string]resource.PropertyMap
 
 	mu        sync.Mutex
+	preview   bool
 	resources []Resource
+	urns      map[string]bool
 	invokes   []string
+	exports   map[string]Export
 }
 
 // New returns an empty simulated cloud for one stack.
@@ -77,14 +87,35 @@ func New(project, stack, region string) *Cloud {
 	return &Cloud{Project: project, Stack: stack, Region: region}
 }
 
-// Run runs program against the simulated cloud with the given stack config
-// (full keys such as "workshop:name"; structured values as JSON strings).
+// Run runs program against the simulated cloud as `pulumi up` would, every
+// output known, with the given stack config (full keys such as
+// "workshop:name"; structured values as JSON strings).
 func (c *Cloud) Run(config map[string]string, secretKeys []string, program pulumi.RunFunc) error {
+	return c.run(config, secretKeys, program, false)
+}
+
+// Preview runs program as `pulumi preview` of a new stack would see it:
+// ids and the string attributes a provider computes are unknown, so only
+// what the program itself knows (and the names auto-naming picks) prints.
+// The SDK's mock monitor cannot carry an unknown inside a secret, so an
+// unknown here is a known string holding UnknownMarker (an ARN keeps its
+// arn:aws:<service>:<region>:<account>: head, since programs split it);
+// whatever the program derives from one holds it too, and Plain prints any
+// such string as unknown. Numbers and lists a provider computes keep their
+// made-up values.
+func (c *Cloud) Preview(config map[string]string, secretKeys []string, program pulumi.RunFunc) error {
+	return c.run(config, secretKeys, program, true)
+}
+
+func (c *Cloud) run(config map[string]string, secretKeys []string, program pulumi.RunFunc, preview bool) error {
+	c.mu.Lock()
+	c.preview = preview
+	c.mu.Unlock()
 	withConfig := func(info *pulumi.RunInfo) {
 		info.Config = config
 		info.ConfigSecretKeys = secretKeys
 	}
-	return pulumi.RunErr(program, pulumi.WithMocks(c.Project, c.Stack, c), withConfig)
+	return pulumi.RunErr(c.recordingExports(program), pulumi.WithMocks(c.Project, c.Stack, c), withConfig)
 }
 
 // Resources returns every recorded resource, sorted by URN so output is stable.
@@ -144,6 +175,14 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Inputs:   args.Inputs,
 	}
 	if rpc := args.RegisterRPC; rpc != nil {
+		// The SDK's mock monitor drops unknown inputs; a preview shows them.
+		inputs, err := plugin.UnmarshalProperties(rpc.GetObject(), plugin.MarshalOptions{
+			KeepUnknowns: true, KeepSecrets: true, KeepResources: true,
+		})
+		if err != nil {
+			return "", nil, err
+		}
+		r.Inputs = inputs
 		r.Parent = rpc.GetParent()
 		r.Remote = rpc.GetRemote()
 		r.Protect = rpc.GetProtect()
@@ -151,8 +190,17 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		sort.Strings(r.Dependencies)
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 	}
+	if rpc := args.ReadRPC; rpc != nil {
+		r.Parent = rpc.GetParent()
+	}
 	r.URN = c.urn(r.Parent, r.Type, r.Name)
-	id, outputs := c.answer(r)
+	if err := c.claim(r.URN); err != nil {
+		return "", nil, err
+	}
+	id, outputs, err := c.answer(r, c.inputsAfterIgnoreChanges(r))
+	if err != nil {
+		return "", nil, err
+	}
 	r.Outputs = outputs
 
 	c.mu.Lock()
@@ -161,40 +209,58 @@ func (c *Cloud) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	return id, outputs, nil
 }
 
-// Call implements pulumi.MockResourceMonitor for the functions the program uses.
-func (c *Cloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+// claim refuses a second resource with the same URN, as the engine does: the
+// URN is the resource's identity in state, so two would overwrite each other.
+func (c *Cloud) claim(urn string) error {
 	c.mu.Lock()
-	c.invokes = append(c.invokes, args.Token)
-	c.mu.Unlock()
-	switch args.Token {
-	case "aws:index/getCallerIdentity:getCallerIdentity":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"accountId": AccountID,
-			"arn":       "arn:aws:iam::" + AccountID + ":user/workshop",
-			"userId":    "AIDAWORKSHOP",
-			"id":        AccountID,
-		}), nil
-	case "aws:index/getPartition:getPartition":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
-		}), nil
-	case "aws:index/getRegion:getRegion":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"name": c.Region, "region": c.Region, "id": c.Region,
-			"endpoint": "ec2." + c.Region + ".amazonaws.com",
-		}), nil
-	case "aws:secretsmanager/getRandomPassword:getRandomPassword":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"randomPassword": "MockGeneratedPassword0",
-			"id":             "password",
-		}), nil
-	case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
-		name, _ := args.Args["name"].V.(string)
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"id": "pl-" + shortHash(name), "name": name,
-		}), nil
+	defer c.mu.Unlock()
+	if c.urns == nil {
+		c.urns = map[string]bool{}
 	}
-	return nil, fmt.Errorf("mockcloud: no answer for function %s", args.Token)
+	if c.urns[urn] {
+		return fmt.Errorf("Duplicate resource URN '%s'; try giving it a unique name", urn)
+	}
+	c.urns[urn] = true
+	return nil
+}
+
+// inputsAfterIgnoreChanges is what the provider receives on an update: the
+// engine puts the prior value back at every ignoreChanges path.
+func (c *Cloud) inputsAfterIgnoreChanges(r Resource) resource.PropertyMap {
+	prior, ok := c.Prior[r.URN]
+	if !ok || len(r.IgnoreChanges) == 0 {
+		return r.Inputs
+	}
+	in := deepCopy(resource.NewObjectProperty(r.Inputs))
+	old := resource.NewObjectProperty(prior)
+	for _, p := range r.IgnoreChanges {
+		path, err := resource.ParsePropertyPath(p)
+		if err != nil {
+			continue
+		}
+		if v, ok := path.Get(old); ok {
+			path.Set(in, v)
+		}
+	}
+	return in.ObjectValue()
+}
+
+func deepCopy(v resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case v.IsObject():
+		m := resource.PropertyMap{}
+		for k, e := range v.ObjectValue() {
+			m[k] = deepCopy(e)
+		}
+		return resource.NewObjectProperty(m)
+	case v.IsArray():
+		a := make([]resource.PropertyValue, len(v.ArrayValue()))
+		for i, e := range v.ArrayValue() {
+			a[i] = deepCopy(e)
+		}
+		return resource.NewArrayProperty(a)
+	}
+	return v
 }
 
 func (c *Cloud) urn(parent, typ, name string) string {
@@ -207,10 +273,12 @@ func (c *Cloud) urn(parent, typ, name string) string {
 }
 
 // Plain converts a property value to plain Go values. With redact, secrets
-// print as "[secret]"; unknowns always print as the preview's unknown marker
-// and resource references as their URN.
+// print as "[secret]"; unknowns, and strings derived from one, always print
+// as the preview's unknown marker, and resource references as their URN.
 func Plain(v resource.PropertyValue, redact bool) any {
 	switch {
+	case v.IsString() && strings.Contains(v.StringValue(), UnknownMarker):
+		return UnknownMarker
 	case v.IsSecret():
 		if redact {
 			return "[secret]"
@@ -255,22 +323,19 @@ func PlainMap(m resource.PropertyMap, redact bool) map[string]any {
 // UnknownMarker is the value `pulumi preview --json` prints for an unknown.
 const UnknownMarker = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-func shortHash(s string) string {
+// hexOf is a stable hex string of n characters derived from s, so repeated
+// runs give the same made-up identifiers.
+func hexOf(s string, n int) string {
 	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])[:7]
-}
-
-// autoName mimics Pulumi auto-naming: the logical name plus a random suffix,
-// here derived from the URN so repeated runs agree.
-func autoName(r Resource) string {
-	return r.Name + "-" + shortHash(r.URN)
-}
-
-func awsService(typ string) string {
-	// "aws:ec2/vpc:Vpc" -> "ec2"
-	mod := strings.TrimPrefix(typ, "aws:")
-	if i := strings.IndexByte(mod, '/'); i >= 0 {
-		mod = mod[:i]
+	h := hex.EncodeToString(sum[:])
+	for len(h) < n {
+		h += h
 	}
-	return mod
+	return h[:n]
+}
+
+// autoName mimics Pulumi auto-naming: the logical name plus a random
+// 7-character suffix, here derived from the URN so repeated runs agree.
+func autoName(r Resource) string {
+	return r.Name + "-" + hexOf(r.URN, 7)
 }

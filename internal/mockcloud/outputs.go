@@ -8,118 +8,153 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// idPrefixes gives EC2 ids their real shape, which some inputs are checked against.
-var idPrefixes = map[string]string{
-	"aws:ec2/vpc:Vpc":                             "vpc-",
-	"aws:ec2/subnet:Subnet":                       "subnet-",
-	"aws:ec2/internetGateway:InternetGateway":     "igw-",
-	"aws:ec2/natGateway:NatGateway":               "nat-",
-	"aws:ec2/eip:Eip":                             "eipalloc-",
-	"aws:ec2/routeTable:RouteTable":               "rtb-",
-	"aws:ec2/launchTemplate:LaunchTemplate":       "lt-",
-	"aws:ec2/securityGroup:SecurityGroup":         "sg-",
-	"aws:ec2/flowLog:FlowLog":                     "fl-",
-	"aws:ec2/vpcEndpoint:VpcEndpoint":             "vpce-",
-	"aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule-",
+// answerer builds the id and output state the simulated cloud gives one
+// resource: its inputs, the name auto-naming picks, and (outside a preview)
+// the attributes the provider computes.
+type answerer struct {
+	c       *Cloud
+	r       Resource
+	out     resource.PropertyMap
+	preview bool
 }
 
-// Answer returns the id and output state the simulated cloud gives a
-// resource: its inputs plus the computed attributes our program reads. The
-// stand-in providers of internal/harness/standin answer the real engine with it.
-func (c *Cloud) Answer(r Resource) (string, resource.PropertyMap) { return c.answer(r) }
+func (a *answerer) set(k string, v any) {
+	a.out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+}
 
-func (c *Cloud) answer(r Resource) (string, resource.PropertyMap) {
-	out := r.Inputs.Copy()
-	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
-	has := func(k string) bool { _, ok := out[resource.PropertyKey(k)]; return ok }
-	name := func(k string) string {
-		if !has(k) {
-			set(k, autoName(r))
+// computed sets an attribute the provider only knows once the resource
+// exists; in a preview a string becomes unknown (see Cloud.Preview).
+func (a *answerer) computed(k string, v any) {
+	if a.preview {
+		v = unknownLike(v)
+	}
+	a.set(k, v)
+}
+
+// unknownLike is the preview's stand-in for a computed value.
+func unknownLike(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if strings.HasPrefix(s, "arn:") {
+		if parts := strings.SplitN(s, ":", 6); len(parts) == 6 {
+			return strings.Join(parts[:5], ":") + ":" + UnknownMarker
 		}
-		s, _ := Plain(out[resource.PropertyKey(k)], false).(string)
-		return s
 	}
-	arn := func(rest string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", awsService(r.Type), c.Region, AccountID, rest)
-	}
+	return UnknownMarker
+}
 
+// name returns the physical name in input k, auto-naming it when absent, as
+// the provider's Check does during a preview too.
+func (a *answerer) name(k string) string {
+	if _, ok := a.out[resource.PropertyKey(k)]; !ok {
+		a.set(k, autoName(a.r))
+	}
+	s, _ := Plain(a.out[resource.PropertyKey(k)], false).(string)
+	return s
+}
+
+func (a *answerer) input(k string) string {
+	s, _ := Plain(a.out[resource.PropertyKey(k)], false).(string)
+	return s
+}
+
+// regional is an ARN of a regional service in this account.
+func (a *answerer) regional(service, rest string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, a.c.Region, AccountID, rest)
+}
+
+// hex is a stable made-up hex identifier of n characters for this resource.
+func (a *answerer) hex(n int) string { return hexOf(a.r.URN, n) }
+
+func (a *answerer) uuid() string {
+	h := a.hex(32)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Answer returns the id and outputs the simulated cloud gives r once created,
+// from r.Inputs. The stand-in providers of internal/harness/standin answer
+// the real engine with it.
+func (c *Cloud) Answer(r Resource) (string, resource.PropertyMap, error) {
+	return c.answer(r, r.Inputs)
+}
+
+// answer returns the id and outputs for r, given the inputs the provider
+// receives. Types it does not know get their inputs back and no invented
+// attributes, so a program reading one sees it empty (or unknown in a
+// preview) rather than a plausible fake.
+func (c *Cloud) answer(r Resource, inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
+	c.mu.Lock()
+	preview := c.preview
+	c.mu.Unlock()
+	a := &answerer{c: c, r: r, out: inputs.Copy(), preview: preview}
 	id := ""
-	switch r.Type {
-	case "aws:s3/bucketV2:BucketV2":
-		id = name("bucket")
-		set("arn", "arn:aws:s3:::"+id)
-		set("bucketRegionalDomainName", id+".s3."+c.Region+".amazonaws.com")
-	case "aws:iam/role:Role":
-		id = name("name")
-		set("arn", "arn:aws:iam::"+AccountID+":role/"+id)
-		set("uniqueId", "AROA"+strings.ToUpper(shortHash(id)))
-	case "aws:iam/policy:Policy":
-		id = "arn:aws:iam::" + AccountID + ":policy/" + name("name")
-		set("arn", id)
-	case "aws:kms/key:Key":
-		id = "key-" + shortHash(r.URN)
-		set("keyId", id)
-		set("arn", arn("key/"+id))
-	case "aws:kms/alias:Alias":
-		id = name("name")
-		set("arn", arn(id))
-	case "aws:cloudwatch/logGroup:LogGroup":
-		id = name("name")
-		set("arn", arn("log-group:"+id))
-	case "aws:eks/nodeGroup:NodeGroup":
-		id = fmt.Sprintf("%v:%s", Plain(out["clusterName"], false), name("nodeGroupName"))
-		set("arn", arn("nodegroup/"+id))
-		set("resources", []any{map[string]any{
-			"autoscalingGroups": []any{map[string]any{"name": "eks-" + shortHash(id)}},
-		}})
-	case "aws:eks/addon:Addon", "aws:eks/podIdentityAssociation:PodIdentityAssociation",
-		"aws:eks/accessEntry:AccessEntry":
-		id = autoName(r)
-		set("arn", arn(r.Type[strings.LastIndexByte(r.Type, ':')+1:]+"/"+id))
-		set("associationId", "a-"+shortHash(id))
-	case "aws:ec2/launchTemplate:LaunchTemplate":
-		id = idPrefixes[r.Type] + shortHash(r.URN)
-		set("latestVersion", 1)
-		set("arn", arn("launch-template/"+id))
-	case "aws:ecr/repository:Repository":
-		id = name("name")
-		set("arn", arn("repository/"+id))
-		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, c.Region, id))
-	case "aws:codebuild/project:Project":
-		id = name("name")
-		set("arn", arn("project/"+id))
-	case "eks:index:Cluster":
-		c.answerEKSCluster(r, out)
-	case "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile":
-		set("resources", []any{})
+	switch {
+	case r.Type == "eks:index:Cluster":
+		a.eksCluster()
+	case strings.HasPrefix(r.Type, "kubernetes:helm.sh/v4:Chart"), strings.HasPrefix(r.Type, "kubernetes:yaml/v2:"):
+		a.computed("resources", []any{})
+	case strings.HasPrefix(r.Type, "pulumi:providers:"):
+		id = "provider-" + a.hex(12)
 	default:
-		if strings.HasPrefix(r.Type, "pulumi:providers:") {
-			id = "provider-" + shortHash(r.URN)
-		} else if prefix, ok := idPrefixes[r.Type]; ok {
-			id = prefix + shortHash(r.URN)
+		if s, ok := shapes[r.Type]; ok {
+			id = s(a)
 		} else if r.Custom {
-			id = autoName(r)
-		}
-		if strings.HasPrefix(r.Type, "aws:") && !has("arn") {
-			set("arn", arn(id))
+			id = a.hex(17)
 		}
 	}
-	if r.Custom && id == "" {
-		id = autoName(r)
+	if preview && r.Custom {
+		// A resource that does not exist yet has no id in a preview.
+		id = UnknownMarker
 	}
-	return id, out
+	return id, a.out, nil
 }
 
-// answerEKSCluster fills in what pulumi-eks returns for eks:index:Cluster; as a
-// remote component it creates no children under mocks.
-func (c *Cloud) answerEKSCluster(r Resource, out resource.PropertyMap) {
-	clusterName, _ := Plain(out["name"], false).(string)
+// eksCluster fills in what pulumi-eks returns for eks:index:Cluster. As a
+// remote component it creates no children under mocks, so its eksCluster
+// output refers to the component itself, typed as the aws:eks Cluster it
+// wraps; the state below carries that cluster's attributes, which is what
+// the SDK reads when it rehydrates the reference.
+func (a *answerer) eksCluster() {
+	clusterName := a.input("name")
 	if clusterName == "" {
-		clusterName = autoName(r)
+		clusterName = autoName(a.r)
+		a.set("name", clusterName)
 	}
-	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", c.Region, strings.ToUpper(shortHash(clusterName)))
-	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(shortHash(r.URN)), c.Region)
-	kubeconfig := map[string]any{
+	id := clusterName
+	if a.preview {
+		id = UnknownMarker
+	}
+	a.out["eksCluster"] = resource.NewProperty(resource.ResourceReference{
+		URN:  resource.URN(a.r.URN),
+		Name: a.r.Name + "-eksCluster",
+		Type: "aws:eks/cluster:Cluster",
+		ID:   resource.NewProperty(id),
+	})
+	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", a.c.Region, strings.ToUpper(a.hex(32)))
+	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(a.hex(32)), a.c.Region)
+	if a.preview {
+		issuer = fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", a.c.Region, UnknownMarker)
+		endpoint = fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", UnknownMarker, a.c.Region)
+	}
+	kubeconfig := eksKubeconfig(endpoint, a.c.Region, clusterName)
+	raw, _ := json.Marshal(kubeconfig)
+	a.computed("arn", a.regional("eks", "cluster/"+clusterName))
+	a.set("endpoint", endpoint)
+	a.computed("status", "ACTIVE")
+	a.set("oidcIssuer", issuer)
+	a.set("oidcProviderUrl", "https://"+issuer)
+	a.set("oidcProviderArn", "arn:aws:iam::"+AccountID+":oidc-provider/"+issuer)
+	a.computed("clusterSecurityGroupId", "sg-"+hexOf(clusterName+"/cluster", 17))
+	a.computed("nodeSecurityGroupId", "sg-"+hexOf(clusterName+"/node", 17))
+	// pulumi-eks marks both kubeconfig outputs secret.
+	a.out["kubeconfig"] = resource.MakeSecret(resource.NewPropertyValue(kubeconfig))
+	a.out["kubeconfigJson"] = resource.MakeSecret(resource.NewProperty(string(raw)))
+}
+
+func eksKubeconfig(endpoint, region, clusterName string) map[string]any {
+	return map[string]any{
 		"apiVersion": "v1",
 		"kind":       "Config",
 		"clusters": []any{map[string]any{"name": "kubernetes", "cluster": map[string]any{
@@ -132,21 +167,7 @@ func (c *Cloud) answerEKSCluster(r Resource, out resource.PropertyMap) {
 		"users": []any{map[string]any{"name": "aws", "user": map[string]any{"exec": map[string]any{
 			"apiVersion": "client.authentication.k8s.io/v1beta1",
 			"command":    "aws",
-			"args":       []any{"--region", c.Region, "eks", "get-token", "--cluster-name", clusterName, "--output", "json"},
+			"args":       []any{"--region", region, "eks", "get-token", "--cluster-name", clusterName, "--output", "json"},
 		}}}},
 	}
-	raw, _ := json.Marshal(kubeconfig)
-	for k, v := range map[string]any{
-		"kubeconfig":             kubeconfig,
-		"kubeconfigJson":         string(raw),
-		"oidcIssuer":             issuer,
-		"oidcProviderUrl":        "https://" + issuer,
-		"oidcProviderArn":        "arn:aws:iam::" + AccountID + ":oidc-provider/" + issuer,
-		"clusterSecurityGroupId": "sg-" + shortHash(clusterName+"/cluster"),
-		"nodeSecurityGroupId":    "sg-" + shortHash(clusterName+"/node"),
-	} {
-		out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
-	}
-	out["kubeconfigJson"] = resource.MakeSecret(out["kubeconfigJson"])
-	out["kubeconfig"] = resource.MakeSecret(out["kubeconfig"])
 }

@@ -6,12 +6,12 @@ package schemacheck
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
-	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/workshop/spinnaker-modernization/internal/crds"
 )
 
 // Schema is the subset of OpenAPI v3 that CRDs use.
@@ -52,30 +52,38 @@ type crd struct {
 // Registry holds schemas by "group/version/Kind".
 type Registry map[string]*Schema
 
-// Load reads every CRD in the given multi-document YAML files.
-func Load(paths ...string) (Registry, error) {
+// Load reads CRD documents (one CustomResourceDefinition each, as
+// crds.Documents returns them) into a registry of their versions' schemas.
+func Load(docs ...[]byte) (Registry, error) {
 	r := Registry{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
+	for i, doc := range docs {
+		var c crd
+		if err := yaml.Unmarshal(doc, &c); err != nil {
+			return nil, fmt.Errorf("CRD document %d: %w", i+1, err)
 		}
-		for i, doc := range strings.Split(string(data), "\n---") {
-			var c crd
-			if err := yaml.Unmarshal([]byte(doc), &c); err != nil {
-				return nil, fmt.Errorf("%s document %d: %w", p, i+1, err)
-			}
-			if c.Kind != "CustomResourceDefinition" {
-				continue
-			}
-			for _, v := range c.Spec.Versions {
-				if v.Schema.OpenAPIV3Schema != nil {
-					r[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Kind] = v.Schema.OpenAPIV3Schema
-				}
+		if c.Kind != "CustomResourceDefinition" {
+			return nil, fmt.Errorf("CRD document %d is a %q", i+1, c.Kind)
+		}
+		for _, v := range c.Spec.Versions {
+			if v.Schema.OpenAPIV3Schema != nil {
+				r[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Kind] = v.Schema.OpenAPIV3Schema
 			}
 		}
 	}
 	return r, nil
+}
+
+// Vendored is the registry of every CRD vendored in internal/crds.
+func Vendored() (Registry, error) {
+	docs, err := crds.Documents()
+	if err != nil {
+		return nil, err
+	}
+	yamls := make([][]byte, len(docs))
+	for i, d := range docs {
+		yamls[i] = d.YAML
+	}
+	return Load(yamls...)
 }
 
 // Has reports whether the registry knows apiVersion and kind.

@@ -62,17 +62,19 @@ func TestValidate(t *testing.T) {
 		{`{size: 3, port: true}`, "integer or a string"},
 	}
 	for _, c := range cases {
-		var obj map[string]any
-		if err := yaml.Unmarshal([]byte("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: "+c.spec), &obj); err != nil {
-			t.Fatal(err)
-		}
-		errs := r.Validate(obj)
-		switch {
-		case c.want == "" && len(errs) > 0:
-			t.Errorf("%s: unexpected errors %v", c.spec, errs)
-		case c.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), c.want)):
-			t.Errorf("%s: errors %v, want one containing %q", c.spec, errs, c.want)
-		}
+		t.Run(c.spec, func(t *testing.T) {
+			var obj map[string]any
+			if err := yaml.Unmarshal([]byte("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: "+c.spec), &obj); err != nil {
+				t.Fatal(err)
+			}
+			errs := r.Validate(obj)
+			switch {
+			case c.want == "" && len(errs) > 0:
+				t.Errorf("unexpected errors %v", errs)
+			case c.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Error(), c.want)):
+				t.Errorf("errors %v, want one containing %q", errs, c.want)
+			}
+		})
 	}
 }
 
@@ -86,14 +88,28 @@ func TestValidateTopLevel(t *testing.T) {
 	}
 }
 
-func TestLoadSharedCRDs(t *testing.T) {
-	r, err := Load("../../../shared/crds/appmesh-controller-1.13.3-crds.yaml", "../../../shared/crds/aws-gateway-controller-v2.1.3-crds.yaml")
+// TestVendoredCRDs: the kinds the yelb manifests use have schemas.
+func TestVendoredCRDs(t *testing.T) {
+	r, err := Vendored()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"appmesh.k8s.aws/v1beta2/VirtualNode", "appmesh.k8s.aws/v1beta2/Mesh", "application-networking.k8s.aws/v1alpha1/TargetGroupPolicy"} {
-		if r[k] == nil {
-			t.Errorf("schema %s not loaded", k)
-		}
+	for _, k := range []string{
+		"appmesh.k8s.aws/v1beta2/VirtualNode", "appmesh.k8s.aws/v1beta2/Mesh",
+		"application-networking.k8s.aws/v1alpha1/TargetGroupPolicy",
+		"gateway.networking.k8s.io/v1/Gateway", "gateway.networking.k8s.io/v1/HTTPRoute",
+		"externaldns.k8s.io/v1alpha1/DNSEndpoint",
+	} {
+		t.Run(k, func(t *testing.T) {
+			if r[k] == nil {
+				t.Errorf("schema %s not loaded", k)
+			}
+		})
+	}
+}
+
+func TestLoadRejectsWhatIsNotACRD(t *testing.T) {
+	if _, err := Load([]byte("apiVersion: v1\nkind: ConfigMap\n")); err == nil {
+		t.Error("a ConfigMap loaded as a CRD")
 	}
 }

@@ -102,9 +102,23 @@ spec:
       containers:
       - name: yelb-ui
         image: {{ .V.Images.UI }}
-        # nginx straight away with our proxy config: the image's startup.sh
-        # would append a proxy to yelb-appserver:4567 whatever the backend.
-        command: ["nginx", "-g", "daemon off;"]
+        # nginx straight away with our proxy config (the image's startup.sh
+        # would append a proxy to yelb-appserver:4567 whatever the backend),
+        # after writing the resolver nginx looks names up with at request
+        # time: the pod's nameserver, which the kubelet sets to the cluster
+        # DNS Service (dnsPolicy ClusterFirst).
+        command:
+        - /bin/sh
+        - -c
+        - |
+          ns=
+          while read -r key value _; do
+            if [ "$key" = nameserver ] && [ -z "$ns" ]; then ns=$value; fi
+          done < /etc/resolv.conf
+          if [ -z "$ns" ]; then echo "yelb-ui: no nameserver in /etc/resolv.conf" >&2; exit 1; fi
+          case $ns in *:*) ns="[$ns]" ;; esac
+          echo "resolver $ns valid=10s ipv6=off;" > {{ .V.ResolverConf }}
+          exec nginx -g 'daemon off;'
         ports:
         - name: http
           containerPort: 80
@@ -127,10 +141,14 @@ spec:
         - name: nginx-conf
           mountPath: /etc/nginx/conf.d
           readOnly: true
+        - name: resolver
+          mountPath: {{ dir .V.ResolverConf }}
       volumes:
       - name: nginx-conf
         configMap:
           name: yelb-ui-nginx
+      - name: resolver
+        emptyDir: {}
 {{- end }}
 
 {{- define "appserver" }}
@@ -188,7 +206,8 @@ kind: StatefulSet
 metadata:
 {{- template "meta" (dict "V" .V "Name" .Name "App" .Name) }}
 spec:
-  serviceName: {{ .Name }}
+  # No serviceName: pods are reached through the ClusterIP Service, and a
+  # governing Service would have to be headless.
   # One writer on one EBS volume. Recovery is a reschedule: after its node
   # dies the pod restarts on a node in the volume's zone, in about 2 minutes
   # when one has room and about 5 when cluster-autoscaler must add one.
@@ -317,6 +336,10 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
 {{- template "meta" (dict "V" .V "Name" .V.Lattice.RouteName "App" "yelb-appserver") }}
+  annotations:
+    # The controller would name the service after route and namespace,
+    # truncated to 20 and 18 characters: two stacks could share one.
+    application-networking.k8s.aws/service-name-override: {{ .V.Lattice.ServiceName }}
 spec:
   parentRefs:
   - name: {{ .V.Lattice.GatewayName }}

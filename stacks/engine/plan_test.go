@@ -15,7 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/workshop/spinnaker-modernization/internal/mockcloud"
-	"github.com/workshop/spinnaker-modernization/stacks"
+	"github.com/workshop/spinnaker-modernization/stacks/plan"
 )
 
 // step is one resource step of a real preview: what `pulumi preview
@@ -52,18 +52,14 @@ func diagnostics(evs []events.EngineEvent) string {
 }
 
 // offlinePlan is `go run . plan` for the world's config.
-func (w *world) offlinePlan() map[string]stacks.PlanStep {
+func (w *world) offlinePlan() map[string]plan.Step {
 	w.t.Helper()
-	out, _, err := stacks.PlanWith(repo, w.cfg.Stack, w.raw)
+	offline, _, _, err := plan.Build(repo, w.cfg.Stack, w.raw)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var plan struct{ Steps []stacks.PlanStep }
-	if err := json.Unmarshal(out, &plan); err != nil {
-		w.t.Fatal(err)
-	}
-	steps := map[string]stacks.PlanStep{}
-	for _, s := range plan.Steps {
+	steps := map[string]plan.Step{}
+	for _, s := range offline.Steps {
 		steps[s.URN] = s
 	}
 	return steps
@@ -80,7 +76,7 @@ var addedByCheck = map[string]bool{"name": true, "bucket": true}
 // compareWithPlan lists where the engine's preview and the offline plan
 // disagree about a resource both show: its type, parent, provider,
 // protection, or an input the engine knows.
-func compareWithPlan(real map[string]step, plan map[string]stacks.PlanStep) []string {
+func compareWithPlan(real map[string]step, plan map[string]plan.Step) []string {
 	var out []string
 	for _, urn := range sortedKeys(plan) {
 		p := plan[urn]
@@ -215,7 +211,7 @@ func underRemoteComponent(urn string, steps map[string]step) bool {
 
 // compareDependencies lists resources whose dependencies in the stack's
 // state differ from the offline plan's.
-func compareDependencies(state []apitype.ResourceV3, plan map[string]stacks.PlanStep) []string {
+func compareDependencies(state []apitype.ResourceV3, plan map[string]plan.Step) []string {
 	var out []string
 	for _, r := range state {
 		p, ok := plan[string(r.URN)]

@@ -1,12 +1,11 @@
 package engine
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/workshop/spinnaker-modernization/internal/harness/standin"
-	"github.com/workshop/spinnaker-modernization/stacks"
+	"github.com/workshop/spinnaker-modernization/stacks/plan"
 )
 
 // Every AWS type the program creates, in any of the configs the scenarios
@@ -23,15 +22,11 @@ func TestTheStandInServesEveryAWSTypeOfTheProgram(t *testing.T) {
 		{"chaos e-mail", map[string]string{"workshop:chaos": `{"notificationEmail":"ops@example.com"}`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := stacks.PlanWith(repo, "dev", tc.overrides)
+			offline, _, _, err := plan.Build(repo, "dev", tc.overrides)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var plan struct{ Steps []stacks.PlanStep }
-			if err := json.Unmarshal(out, &plan); err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range plan.Steps {
+			for _, s := range offline.Steps {
 				typ := s.NewState.Type
 				if s.NewState.Custom && strings.HasPrefix(typ, "aws:") && !standin.Knows(typ) {
 					t.Errorf("the aws stand-in does not serve %s (%s)", typ, s.URN)

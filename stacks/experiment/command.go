@@ -20,8 +20,8 @@ import (
 // Exit codes of the command.
 const (
 	ExitPass  = 0 // the hypothesis held
-	ExitFail  = 1 // it did not, or the run could not be judged
-	ExitUsage = 2 // bad flags or stack outputs; nothing was asked of AWS
+	ExitFail  = 1 // it did not, or the run could not be judged (AWS or the pulumi CLI failed)
+	ExitUsage = 2 // bad flags, or outputs the stack lacks; nothing was asked of AWS
 )
 
 // ProbeTimeout is short so one hung request cannot stretch a poll.

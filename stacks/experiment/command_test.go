@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -68,47 +69,42 @@ func TestBadOutputs(t *testing.T) {
 		name     string
 		mutate   func(map[string]any)
 		template string
-		readErr  error
 		want     string
 	}{
 		{"no load balancer", func(o map[string]any) { delete(o, "appLoadBalancerName") }, "",
-			nil, "stack output appLoadBalancerName: missing; deploy the stack with workshop:yelb enabled"},
+			"stack output appLoadBalancerName: missing; deploy the stack with workshop:yelb enabled"},
 		{"no chaos", func(o map[string]any) { delete(o, "chaos") }, "",
-			nil, "stack output chaos: missing; deploy the stack with workshop:chaos enabled"},
+			"stack output chaos: missing; deploy the stack with workshop:chaos enabled"},
 		{"chaos not an object", func(o map[string]any) { o["chaos"] = "on" }, "",
-			nil, "stack output chaos: expected an object, got string"},
+			"stack output chaos: expected an object, got string"},
 		{"no region", func(o map[string]any) { delete(chaos(o), "region") }, "",
-			nil, "stack output chaos.region: missing"},
+			"stack output chaos.region: missing"},
 		{"no templates", func(o map[string]any) { delete(chaos(o), "templates") }, "",
-			nil, "stack output chaos.templates: missing"},
+			"stack output chaos.templates: missing"},
 		{"empty template id", func(o map[string]any) { chaos(o)["templates"].(map[string]any)["TerminateEKSNodes"] = "" }, "",
-			nil, "stack output chaos.templates.TerminateEKSNodes: missing; deploy the stack with workshop:chaos enabled"},
+			"stack output chaos.templates.TerminateEKSNodes: missing; deploy the stack with workshop:chaos enabled"},
 		{"template id not a string", func(o map[string]any) { chaos(o)["templates"].(map[string]any)["TerminateEKSNodes"] = 7.0 }, "",
-			nil, "stack output chaos.templates.TerminateEKSNodes: expected a string, got float64"},
+			"stack output chaos.templates.TerminateEKSNodes: expected a string, got float64"},
 		{"unknown template", func(map[string]any) {}, "Meteor",
-			nil, "--template Meteor: the stack has no such experiment template; expected one of AZPowerInterruption, AppServerPodDelete, TerminateEKSNodes"},
+			"--template Meteor: the stack has no such experiment template; expected one of AZPowerInterruption, AppServerPodDelete, TerminateEKSNodes"},
 		{"no alarms", func(o map[string]any) { delete(chaos(o), "alarms") }, "",
-			nil, "stack output chaos.alarms: missing"},
+			"stack output chaos.alarms: missing"},
 		{"no node cpu alarm", func(o map[string]any) { delete(chaos(o)["alarms"].(map[string]any), "nodeCpu") }, "",
-			nil, "stack output chaos.alarms.nodeCpu: missing"},
+			"stack output chaos.alarms.nodeCpu: missing"},
 		{"no steady-state alarm", func(o map[string]any) { chaos(o)["alarms"].(map[string]any)["steadyState"] = "" }, "",
-			nil, "stack output chaos.alarms.steadyState: missing"},
-		{"pulumi missing", nil, "",
-			errors.New("reading stack outputs: the pulumi command is not on PATH; install the Pulumi CLI"), "install the Pulumi CLI"},
+			"stack output chaos.alarms.steadyState: missing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			outputs := stackOutputs()
-			if c.mutate != nil {
-				c.mutate(outputs)
-			}
+			c.mutate(outputs)
 			o := options()
 			if c.template != "" {
 				o.Template = c.template
 			}
 			cl := &cloud{steps: []step{steady}}
 			var stdout, stderr bytes.Buffer
-			fo := &fakeOutputs{outputs: outputs, err: c.readErr}
+			fo := &fakeOutputs{outputs: outputs}
 			code := Execute(context.Background(), cl.deps(fo), o, &stdout, &stderr)
 			if code != ExitUsage || !strings.Contains(stderr.String(), c.want) {
 				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr.String(), c.want)
@@ -153,5 +149,38 @@ func TestChartShape(t *testing.T) {
 	}
 	if !strings.Contains(lines[start], "Observed") {
 		t.Errorf("header %q", lines[start])
+	}
+}
+
+// TestPulumiFailureIsNotAUsageError: when the pulumi CLI cannot give the
+// outputs, the flags were fine; the run is not judged (exit 1, as the
+// README says), and nothing is asked of AWS.
+func TestPulumiFailureIsNotAUsageError(t *testing.T) {
+	cases := []struct {
+		name string
+		out  string
+		err  error
+		want string
+	}{
+		{"pulumi not on PATH", "", &exec.Error{Name: "pulumi", Err: exec.ErrNotFound}, "install the Pulumi CLI"},
+		{"no such stack", "", errors.New("exit status 255: error: no stack named 'dev' found"), "no stack named 'dev' found"},
+		{"not logged in", "", errors.New("exit status 255: error: PULUMI_ACCESS_TOKEN must be set"), "PULUMI_ACCESS_TOKEN must be set"},
+		{"output not JSON", "Current stack outputs (0):", nil, "not a JSON object"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := &cloud{steps: []step{steady}}
+			outputs := PulumiOutputs{Dir: ".", Run: func(context.Context, string, string, ...string) ([]byte, error) {
+				return []byte(c.out), c.err
+			}}
+			var stdout, stderr bytes.Buffer
+			code := Execute(context.Background(), cl.deps(outputs), options(), &stdout, &stderr)
+			if code != ExitFail || !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr.String(), ExitFail, c.want)
+			}
+			if cl.connectedTo != "" || cl.starts+cl.alarmReads+cl.probes != 0 {
+				t.Error("AWS or the app was called without the stack outputs")
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,11 +25,14 @@ const (
 // step is what the fakes answer at one observation. Step 0 is the steady
 // state check before the start; step i (i >= 1) is the i-th poll.
 type step struct {
-	status fistypes.ExperimentStatus
-	reason string
-	alarms map[string]cwtypes.StateValue // by alarm name; missing means OK
-	appErr error
-	getErr error
+	status   fistypes.ExperimentStatus
+	reason   string
+	alarms   map[string]cwtypes.StateValue // by alarm name; missing means OK
+	appErr   error
+	getErr   error
+	alarmErr error
+	// missing are alarms DescribeAlarms leaves out of its answer.
+	missing []string
 }
 
 // cloud fakes FIS, CloudWatch, ELBv2, the prober and the clock, and counts
@@ -39,6 +43,12 @@ type cloud struct {
 	stopErr  error
 	lbErr    error
 	noLB     bool
+	// cancel is called by the GetExperiment call numbered cancelAtGet, which
+	// then fails as the SDK does on a cancelled context.
+	cancel      func()
+	cancelAtGet int
+	// stopCtxErr is the context's error when StopExperiment was called.
+	stopCtxErr error
 
 	now                                     time.Time
 	sleeps                                  int
@@ -69,6 +79,10 @@ func (c *cloud) StartExperiment(_ context.Context, in *fis.StartExperimentInput,
 func (c *cloud) GetExperiment(_ context.Context, in *fis.GetExperimentInput, _ ...func(*fis.Options)) (*fis.GetExperimentOutput, error) {
 	c.gets++
 	s := c.at(c.gets)
+	if c.cancel != nil && c.gets == c.cancelAtGet {
+		c.cancel()
+		return nil, context.Canceled
+	}
 	if aws.ToString(in.Id) != "EXP1" {
 		return nil, errors.New("unknown experiment " + aws.ToString(in.Id))
 	}
@@ -79,8 +93,9 @@ func (c *cloud) GetExperiment(_ context.Context, in *fis.GetExperimentInput, _ .
 		State: &fistypes.ExperimentState{Status: s.status, Reason: aws.String(s.reason)}}}, nil
 }
 
-func (c *cloud) StopExperiment(_ context.Context, in *fis.StopExperimentInput, _ ...func(*fis.Options)) (*fis.StopExperimentOutput, error) {
+func (c *cloud) StopExperiment(ctx context.Context, in *fis.StopExperimentInput, _ ...func(*fis.Options)) (*fis.StopExperimentOutput, error) {
 	c.stops++
+	c.stopCtxErr = ctx.Err()
 	if c.stopErr != nil {
 		return nil, c.stopErr
 	}
@@ -90,6 +105,9 @@ func (c *cloud) StopExperiment(_ context.Context, in *fis.StopExperimentInput, _
 func (c *cloud) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
 	s := c.at(c.alarmReads)
 	c.alarmReads++
+	if s.alarmErr != nil {
+		return nil, s.alarmErr
+	}
 	// Like CloudWatch: without CompositeAlarm in AlarmTypes, composites are left out.
 	composite := false
 	for _, t := range in.AlarmTypes {
@@ -103,6 +121,9 @@ func (c *cloud) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsI
 	}
 	out := &cloudwatch.DescribeAlarmsOutput{}
 	for _, name := range in.AlarmNames {
+		if slices.Contains(s.missing, name) {
+			continue
+		}
 		switch name {
 		case uiPodsAlarm, nodeCPUAlarm:
 			out.MetricAlarms = append(out.MetricAlarms, cwtypes.MetricAlarm{AlarmName: aws.String(name), StateValue: state(name)})
@@ -159,16 +180,15 @@ func (c *cloud) deps(outputs Outputs) Deps {
 	}
 }
 
-// fakeOutputs returns fixed outputs, or an error.
+// fakeOutputs returns fixed outputs.
 type fakeOutputs struct {
 	outputs map[string]any
-	err     error
 	stack   string
 }
 
 func (f *fakeOutputs) Read(_ context.Context, stack string) (map[string]any, error) {
 	f.stack = stack
-	return f.outputs, f.err
+	return f.outputs, nil
 }
 
 // stackOutputs is the output contract, as `pulumi stack output --json` decodes.

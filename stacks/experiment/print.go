@@ -101,8 +101,8 @@ func alarmsObserved(v Verdict) string {
 		return "-"
 	}
 	s := listOr(v.AlarmsInAlarm, "none")
-	if v.AlarmErrors > 0 {
-		s += fmt.Sprintf(" (%d polls could not read the alarms)", v.AlarmErrors)
+	if v.UnreadAlarmPolls > 0 {
+		s += fmt.Sprintf(" (%d polls could not read the alarms)", v.UnreadAlarmPolls)
 	}
 	return s
 }

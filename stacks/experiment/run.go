@@ -78,8 +78,8 @@ const ProbePath = "api/getvotes"
 // one throttled call should not abandon a watch.
 const maxReadFailures = 3
 
-// SetupError is a problem with the stack outputs or the --template: nothing
-// was asked of AWS yet.
+// SetupError is a stack output or --template the stack does not have:
+// nothing was asked of AWS yet.
 type SetupError struct{ Err error }
 
 func (e *SetupError) Error() string { return e.Err.Error() }
@@ -100,13 +100,17 @@ type Verdict struct {
 	State        string // the last FIS status seen
 	Reason       string // FIS's reason for State
 	TimedOut     bool
-	StopError    string // StopExperiment failed after the timeout
+	StopSent     bool   // StopExperiment was called
+	StopError    string // and failed
 
 	Probes         int
 	ProbeFailures  int
 	LongestFailure int // longest streak of failed probes
 	AlarmsInAlarm  []string
-	AlarmErrors    int // polls whose DescribeAlarms failed
+	// UnreadAlarmPolls are polls that could not read every alarm;
+	// LastAlarmError says why.
+	UnreadAlarmPolls int
+	LastAlarmError   string
 	// SteadyAlwaysOK: the steady-state alarm was OK at every poll.
 	SteadyAlwaysOK bool
 
@@ -144,7 +148,8 @@ func Run(ctx context.Context, d Deps, o Options) (Verdict, error) {
 	v := Verdict{Stack: o.Stack, Template: o.Template, Timeout: o.Timeout, MinAvailability: o.MinAvailability}
 	outputs, err := d.Outputs.Read(ctx, o.Stack)
 	if err != nil {
-		return v, &SetupError{err}
+		// The pulumi CLI failed: nothing is known about the outputs yet.
+		return v, err
 	}
 	t, err := ParseTarget(outputs, o.Template)
 	if err != nil {
@@ -193,52 +198,56 @@ func Run(ctx context.Context, d Deps, o Options) (Verdict, error) {
 	if st := started.Experiment.State; st != nil {
 		v.State, v.Reason = string(st.Status), aws.ToString(st.Reason)
 	}
-	if err := watch(ctx, d, c, t, o, &v, probeURL); err != nil {
+	if err := watchUntilEnd(ctx, d, c, t, o, &v, probeURL); err != nil {
 		return v, err
 	}
 	return judge(v), nil
 }
 
-// watch polls until the experiment ends or the timeout passes.
+// watchUntilEnd watches the experiment and then, however the watch ended
+// (timeout, Ctrl-C, an unreadable experiment), stops it unless it ended by
+// itself: a fault is never left running unattended.
+func watchUntilEnd(ctx context.Context, d Deps, c Clients, t Target, o Options, v *Verdict, probeURL string) (err error) {
+	defer func() {
+		if terminal[fistypes.ExperimentStatus(v.State)] {
+			return
+		}
+		// Not ctx: Ctrl-C has cancelled it, and the stop must still go out.
+		_, stopErr := c.Experiments.StopExperiment(context.WithoutCancel(ctx), &fis.StopExperimentInput{Id: aws.String(v.ExperimentID)})
+		v.StopSent = true
+		if stopErr != nil {
+			v.StopError = fmt.Errorf("stopping experiment %s: %w", v.ExperimentID, stopErr).Error()
+		}
+		if err != nil {
+			err = fmt.Errorf("%w (%s)", err, stopped(stopErr))
+		}
+	}()
+	return watch(ctx, d, c, t, o, v, probeURL)
+}
+
+// watch polls until the experiment ends or the timeout passes; an error
+// means the watch was cut short.
 func watch(ctx context.Context, d Deps, c Clients, t Target, o Options, v *Verdict, probeURL string) error {
 	id := aws.String(v.ExperimentID)
-	stop := func() error {
-		// Even when the run was interrupted: never leave the fault running unattended.
-		_, err := c.Experiments.StopExperiment(context.WithoutCancel(ctx), &fis.StopExperimentInput{Id: id})
-		return err
-	}
-	steady := t.Alarms[SteadyStateRole]
-	seen := map[string]bool{}
+	w := alarmWatch{target: t, seen: map[string]bool{}}
 	v.SteadyAlwaysOK = true
 	streak, readFailures := 0, 0
 	deadline := d.Now().Add(o.Timeout)
 	for {
 		exp, err := c.Experiments.GetExperiment(ctx, &fis.GetExperimentInput{Id: id})
 		switch {
+		case err != nil && ctx.Err() != nil:
+			return fmt.Errorf("watching experiment %s: %w", v.ExperimentID, ctx.Err())
 		case err != nil:
 			readFailures++
 			if readFailures >= maxReadFailures {
-				return fmt.Errorf("reading experiment %s: %w (%s)", v.ExperimentID, err, stopped(stop()))
+				return fmt.Errorf("reading experiment %s: %w", v.ExperimentID, err)
 			}
 		case exp.Experiment != nil && exp.Experiment.State != nil:
 			readFailures = 0
 			v.State, v.Reason = string(exp.Experiment.State.Status), aws.ToString(exp.Experiment.State.Reason)
 		}
-
-		if states, err := alarmStates(ctx, c.Alarms, t); err != nil {
-			v.AlarmErrors++
-		} else {
-			if states[steady] != cwtypes.StateValueOk {
-				v.SteadyAlwaysOK = false
-			}
-			for _, role := range AlarmRoles {
-				name := t.Alarms[role]
-				if states[name] == cwtypes.StateValueAlarm && !seen[name] {
-					seen[name] = true
-					v.AlarmsInAlarm = append(v.AlarmsInAlarm, name)
-				}
-			}
-		}
+		w.poll(ctx, c.Alarms, v)
 
 		v.Probes++
 		if err := d.Prober.Probe(ctx, probeURL); err != nil {
@@ -254,13 +263,42 @@ func watch(ctx context.Context, d Deps, c Clients, t Target, o Options, v *Verdi
 		}
 		if !d.Now().Before(deadline) {
 			v.TimedOut = true
-			if err := stop(); err != nil {
-				v.StopError = fmt.Errorf("stopping experiment %s: %w", v.ExperimentID, err).Error()
-			}
 			return nil
 		}
 		if err := d.Sleep(ctx, o.Poll); err != nil {
-			return fmt.Errorf("watching experiment %s: %w (%s)", v.ExperimentID, err, stopped(stop()))
+			return fmt.Errorf("watching experiment %s: %w", v.ExperimentID, err)
+		}
+	}
+}
+
+// alarmWatch records the alarms poll by poll.
+type alarmWatch struct {
+	target Target
+	seen   map[string]bool
+}
+
+// poll reads the alarms once. A poll that cannot read every alarm counts
+// as unread: the steady state was not observed then.
+func (w alarmWatch) poll(ctx context.Context, a Alarms, v *Verdict) {
+	states, err := alarmStates(ctx, a, w.target)
+	for _, role := range AlarmRoles {
+		if err == nil && states[w.target.Alarms[role]] == "" {
+			err = fmt.Errorf("alarm %s not found", w.target.Alarms[role])
+		}
+	}
+	if err != nil {
+		v.UnreadAlarmPolls++
+		v.LastAlarmError = err.Error()
+		return
+	}
+	if states[w.target.Alarms[SteadyStateRole]] != cwtypes.StateValueOk {
+		v.SteadyAlwaysOK = false
+	}
+	for _, role := range AlarmRoles {
+		name := w.target.Alarms[role]
+		if states[name] == cwtypes.StateValueAlarm && !w.seen[name] {
+			w.seen[name] = true
+			v.AlarmsInAlarm = append(v.AlarmsInAlarm, name)
 		}
 	}
 }
@@ -357,10 +395,14 @@ func judge(v Verdict) Verdict {
 				fail("experiment still %s after --timeout %s; it was stopped", v.State, v.Timeout)
 			}
 		}
+		if v.UnreadAlarmPolls > 0 {
+			fail("the alarms could not be read on %d of %d polls (%s): the steady state was not watched throughout",
+				v.UnreadAlarmPolls, v.Probes, v.LastAlarmError)
+		}
 		if v.Availability() < v.MinAvailability {
 			// The workshop's monitoring gap: users saw errors, the steady state did not.
 			gap := ""
-			if v.SteadyAlwaysOK && v.AlarmErrors == 0 {
+			if v.SteadyAlwaysOK && v.UnreadAlarmPolls == 0 {
 				v.Anomalies = append(v.Anomalies, AnomalyMetricsGap)
 				gap = " while the steady-state alarm stayed OK: " + AnomalyMetricsGap
 			}

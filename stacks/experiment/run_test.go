@@ -270,22 +270,93 @@ func TestTimeoutStopFailureIsReported(t *testing.T) {
 	}
 }
 
-func TestInterruptStopsTheExperiment(t *testing.T) {
-	c := &cloud{steps: []step{steady, running}}
-	d := c.deps(&fakeOutputs{outputs: stackOutputs()})
-	d.Sleep = func(context.Context, time.Duration) error { return context.Canceled }
-	_, err := Run(context.Background(), d, options())
-	if err == nil || !strings.Contains(err.Error(), "the experiment was stopped") || c.stops != 1 {
-		t.Errorf("err %v, StopExperiment %d calls", err, c.stops)
+// TestEveryWayOutStopsTheExperiment: once started, the experiment is
+// stopped on every way out of the watch that is not its own end, with a
+// context Ctrl-C has not cancelled.
+func TestEveryWayOutStopsTheExperiment(t *testing.T) {
+	cases := []struct {
+		name       string
+		cloud      *cloud
+		timeout    time.Duration
+		interrupt  bool // Ctrl-C during the first sleep
+		wantErr    string
+		stops      int
+		gets       int
+		timedOut   bool
+		stopErrors bool
+	}{
+		{name: "timeout", cloud: &cloud{steps: []step{steady, running}}, timeout: time.Minute, stops: 1, gets: 5, timedOut: true},
+		{name: "Ctrl-C while sleeping", cloud: &cloud{steps: []step{steady, running}}, interrupt: true,
+			wantErr: "watching experiment EXP1: context canceled (the experiment was stopped)", stops: 1, gets: 1},
+		{name: "Ctrl-C while reading the experiment", cloud: &cloud{steps: []step{steady, running}, cancelAtGet: 2},
+			wantErr: "watching experiment EXP1: context canceled (the experiment was stopped)", stops: 1, gets: 2},
+		{name: "experiment unreadable", cloud: &cloud{steps: []step{steady, {getErr: errors.New("ThrottlingException")}}},
+			wantErr: "reading experiment EXP1: ThrottlingException (the experiment was stopped)", stops: 1, gets: maxReadFailures},
+		{name: "stop fails after Ctrl-C", cloud: &cloud{steps: []step{steady, running}, cancelAtGet: 1, stopErr: errors.New("AccessDeniedException")},
+			wantErr: "stopping it failed too: AccessDeniedException; stop it in the FIS console", stops: 1, gets: 1, stopErrors: true},
+		{name: "completed", cloud: &cloud{steps: []step{steady, running, completed}}, stops: 0, gets: 2},
+		{name: "stopped by its stop condition", cloud: &cloud{steps: []step{steady,
+			{status: fistypes.ExperimentStatusStopped, reason: "Experiment stopped by a stop condition", alarms: cpuHigh}}}, stops: 0, gets: 1},
+		{name: "failed", cloud: &cloud{steps: []step{steady, {status: fistypes.ExperimentStatusFailed, reason: "no targets"}}}, stops: 0, gets: 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			c.cloud.cancel = cancel
+			d := c.cloud.deps(&fakeOutputs{outputs: stackOutputs()})
+			if c.interrupt {
+				d.Sleep = func(ctx context.Context, _ time.Duration) error { cancel(); return ctx.Err() }
+			}
+			o := options()
+			if c.timeout > 0 {
+				o.Timeout = c.timeout
+			}
+			v, err := Run(ctx, d, o)
+			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+				t.Fatalf("err %v, want %q", err, c.wantErr)
+			}
+			if c.cloud.stops != c.stops || c.cloud.gets != c.gets {
+				t.Errorf("StopExperiment %d, GetExperiment %d calls; want %d, %d", c.cloud.stops, c.cloud.gets, c.stops, c.gets)
+			}
+			if c.stops > 0 && c.cloud.stopCtxErr != nil {
+				t.Errorf("StopExperiment called with a context that is done: %v", c.cloud.stopCtxErr)
+			}
+			if v.TimedOut != c.timedOut || v.StopSent != (c.stops > 0) || (v.StopError != "") != c.stopErrors {
+				t.Errorf("verdict TimedOut %v, StopSent %v, StopError %q", v.TimedOut, v.StopSent, v.StopError)
+			}
+		})
 	}
 }
 
-func TestUnreadableExperimentIsStopped(t *testing.T) {
-	c := &cloud{steps: []step{steady, {getErr: errors.New("ThrottlingException")}}}
-	var stderr bytes.Buffer
-	code := Execute(context.Background(), c.deps(&fakeOutputs{outputs: stackOutputs()}), options(), &bytes.Buffer{}, &stderr)
-	if code != ExitFail || c.gets != maxReadFailures || c.stops != 1 || !strings.Contains(stderr.String(), "reading experiment EXP1: ThrottlingException") {
-		t.Errorf("exit %d, gets %d, stops %d, stderr %q", code, c.gets, c.stops, stderr.String())
+// TestUnreadAlarmsFailTheRun: a poll that cannot read the alarms could
+// have missed a stop condition, so the run is not a pass.
+func TestUnreadAlarmsFailTheRun(t *testing.T) {
+	cases := []struct {
+		name   string
+		poll   step
+		reason string
+	}{
+		{"DescribeAlarms fails", step{status: fistypes.ExperimentStatusRunning, alarmErr: errors.New("ThrottlingException")},
+			"describing alarms hello-dev-yelb-ui-running-pods, hello-dev-node-cpu, hello-dev-steady-state: ThrottlingException"},
+		{"an alarm is missing", step{status: fistypes.ExperimentStatusRunning, missing: []string{steadyAlarm}},
+			"alarm hello-dev-steady-state not found"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := &cloud{steps: []step{steady, running, c.poll, completed}}
+			code, v, out, _ := execute(t, cl, options())
+			if code != ExitFail || v.Pass || v.UnreadAlarmPolls != 1 {
+				t.Fatalf("exit %d, verdict %+v\n%s", code, v, out)
+			}
+			want := "the alarms could not be read on 1 of 3 polls (" + c.reason + "): the steady state was not watched throughout"
+			if !strings.Contains(out, want) {
+				t.Errorf("no %q in:\n%s", want, out)
+			}
+			if _, got := chartRow(t, out, RowAlarms); got != "none (1 polls could not read the alarms)" {
+				t.Errorf("alarms row %q", got)
+			}
+		})
 	}
 }
 

@@ -6,7 +6,6 @@ package pipelines
 import (
 	"crypto/sha1"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -19,10 +18,19 @@ type Inputs struct {
 	ArtifactBucket    string
 	KubernetesAccount string
 	Namespace         string
+	// StageFiles are the app's manifests in the artifact bucket, one per
+	// workshop stage, in order.
+	StageFiles []string
 }
+
+// Stages is how many stage manifests the pipelines deploy.
+const Stages = 4
 
 // Validate names the first empty field.
 func (in Inputs) Validate() error {
+	if len(in.StageFiles) != Stages {
+		return fmt.Errorf("pipelines: %d StageFiles, want %d", len(in.StageFiles), Stages)
+	}
 	for _, f := range []struct{ name, value string }{
 		{"Application", in.Application}, {"CodeBuildAccount", in.CodeBuildAccount},
 		{"CodeBuildProject", in.CodeBuildProject}, {"ArtifactAccount", in.ArtifactAccount},
@@ -35,9 +43,6 @@ func (in Inputs) Validate() error {
 	}
 	return nil
 }
-
-// ManifestNames are the manifests the build uploads, one per workshop stage.
-var ManifestNames = []string{"1.app-v1.yaml", "2.app-v2.yaml", "3.weighted-route.yaml", "4.high-availability.yaml"}
 
 // ManifestURI is where a manifest lies in the artifact bucket.
 func ManifestURI(bucket, name string) string { return "s3://" + bucket + "/" + name }
@@ -160,18 +165,18 @@ func judgment(name, instructions string) Stage {
 func ServiceMesh(in Inputs) Pipeline {
 	return newPipeline(in, "service-mesh", "Build yelb-appserver v2, deploy v1, add v2, then split traffic 1:1.",
 		in.build(),
-		in.deploy("Deploy v1", ManifestNames[0]),
+		in.deploy("Deploy v1", in.StageFiles[0]),
 		judgment("Deploy v2?", "Is v1 healthy in the app? Continue to deploy yelb-appserver v2."),
-		in.deploy("Deploy v2", ManifestNames[1]),
+		in.deploy("Deploy v2", in.StageFiles[1]),
 		judgment("Shift traffic?", "Is v2 running? Continue to send half of the app server traffic to v2."),
-		in.deploy("Weighted route v1:v2 = 1:1", ManifestNames[2]),
+		in.deploy("Weighted route v1:v2 = 1:1", in.StageFiles[2]),
 	)
 }
 
 // ChaosEngineering makes the app highly available before the chaos re-run.
 func ChaosEngineering(in Inputs) Pipeline {
 	return newPipeline(in, "chaos-engineering", "Make yelb highly available before running the chaos experiment again.",
-		in.deploy("Deploy high availability", ManifestNames[3]),
+		in.deploy("Deploy high availability", in.StageFiles[3]),
 	)
 }
 
@@ -193,27 +198,4 @@ func Application(in Inputs) map[string]any {
 			},
 		}},
 	}
-}
-
-var errNoStages = errors.New("pipelines: a pipeline has no stages")
-
-// Check verifies the chaining of a pipeline: unique refIds, each stage
-// requiring only earlier ones.
-func (p Pipeline) Check() error {
-	if len(p.Stages) == 0 {
-		return errNoStages
-	}
-	seen := map[string]bool{}
-	for _, s := range p.Stages {
-		if seen[s.RefID] {
-			return fmt.Errorf("pipelines: %s: refId %s used twice", p.Name, s.RefID)
-		}
-		for _, r := range s.RequisiteStageRefIDs {
-			if !seen[r] {
-				return fmt.Errorf("pipelines: %s: stage %q requires %s, which does not come before it", p.Name, s.Name, r)
-			}
-		}
-		seen[s.RefID] = true
-	}
-	return nil
 }

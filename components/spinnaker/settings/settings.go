@@ -7,6 +7,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -24,19 +25,21 @@ type Settings struct {
 	AWS         []AWSAccount
 	S3Artifacts []S3ArtifactAccount
 	CodeBuild   []CodeBuildAccount
-	// DeckURL and GateURL are what a browser uses (through the tunnel).
+	// DeckURL and GateURL are what a browser uses through the tunnel.
 	DeckURL, GateURL string
+	// IngressHost is a regular expression of the optional ALB's host name,
+	// empty without one: its name is known up front, its DNS name is not.
+	IngressHost string
 	// AdminPassword is gate's basic-form login for user "admin".
 	AdminPassword string
 }
 
-// SQL is the MySQL store; Databases maps a service to its schema.
+// SQL is the MySQL store.
 type SQL struct {
-	Host      string
-	Port      int
-	User      string
-	Password  string
-	Databases map[string]string
+	Host     string
+	Port     int
+	User     string
+	Password string
 }
 
 // KubernetesAccount is a clouddriver kubernetes.accounts[] entry.
@@ -89,8 +92,8 @@ func DefaultServices() []string {
 	return []string{"clouddriver", "front50", "orca", "echo", "igor", "rosco", "gate", "deck"}
 }
 
-// sqlServices keep their state in MySQL.
-var sqlServices = []string{"clouddriver", "front50", "orca"}
+// SQLServices keep their state in MySQL, each in a schema of its own name.
+func SQLServices() []string { return []string{"clouddriver", "front50", "orca"} }
 
 // Validate names the first problem of every kind it finds.
 func (s Settings) Validate() error {
@@ -102,8 +105,8 @@ func (s Settings) Validate() error {
 		if _, ok := ports[svc]; !ok {
 			errs = append(errs, fmt.Errorf("settings: unknown service %q", svc))
 		}
-		if slices.Contains(sqlServices, svc) && (s.SQL.Host == "" || s.SQL.Port == 0 || s.SQL.Databases[svc] == "") {
-			errs = append(errs, fmt.Errorf("settings: %s keeps its data in SQL but no host, port or database is set for it", svc))
+		if slices.Contains(SQLServices(), svc) && (s.SQL.Host == "" || s.SQL.Port == 0) {
+			errs = append(errs, fmt.Errorf("settings: %s keeps its data in SQL but no host or port is set", svc))
 		}
 	}
 	names := map[string]bool{}
@@ -142,13 +145,57 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Files renders every config file, by file name.
-func (s Settings) Files() map[string]string {
-	out := map[string]string{}
-	for name, doc := range s.documents() {
-		out[name] = render(doc.body)
+// DeckSettings is Deck's settings.js, which replaces the one in its image.
+const DeckSettings = "settings.js"
+
+// localFile is a service's <service>-local.yml: whether it holds passwords
+// or credentials, and how it is rendered.
+type localFile struct {
+	secret bool
+	render func(Settings) map[string]any
+}
+
+// localFiles are the services with a config file of their own; the others
+// read only spinnaker.yml.
+var localFiles = map[string]localFile{
+	"clouddriver": {true, Settings.clouddriver},
+	"front50":     {true, Settings.front50},
+	"orca":        {true, Settings.orca},
+	"igor":        {false, Settings.igor},
+	"gate":        {true, Settings.gate},
+}
+
+// ServiceFiles are the files one service reads: spinnaker.yml and its own
+// <service>-local.yml (Spring profile "local"); Deck, a static site, reads
+// only settings.js.
+func ServiceFiles(svc string) []string {
+	if svc == "deck" {
+		return []string{DeckSettings}
 	}
-	out["settings-local.js"] = s.deckSettings()
+	files := []string{"spinnaker.yml"}
+	if _, ok := localFiles[svc]; ok {
+		files = append(files, svc+"-local.yml")
+	}
+	return files
+}
+
+// IsSecret says whether a file holds passwords or credentials.
+func IsSecret(file string) bool {
+	svc, ok := strings.CutSuffix(file, "-local.yml")
+	return ok && localFiles[svc].secret
+}
+
+// Files renders every config file of the services, by file name.
+func (s Settings) Files() map[string]string {
+	out := map[string]string{"spinnaker.yml": render(s.shared())}
+	for _, svc := range s.Services {
+		if f, ok := localFiles[svc]; ok {
+			out[svc+"-local.yml"] = render(f.render(s))
+		}
+		if svc == "deck" {
+			out[DeckSettings] = s.deckSettings()
+		}
+	}
 	return out
 }
 
@@ -159,39 +206,13 @@ func (s Settings) SecretFiles() map[string]string { return s.pick(true) }
 func (s Settings) PublicFiles() map[string]string { return s.pick(false) }
 
 func (s Settings) pick(secret bool) map[string]string {
-	all := s.Files()
 	out := map[string]string{}
-	docs := s.documents()
-	for name, text := range all {
-		if docs[name].secret == secret || (name == "settings-local.js" && !secret) {
+	for name, text := range s.Files() {
+		if IsSecret(name) == secret {
 			out[name] = text
 		}
 	}
 	return out
-}
-
-type document struct {
-	secret bool
-	body   map[string]any
-}
-
-func (s Settings) documents() map[string]document {
-	docs := map[string]document{"spinnaker.yml": {body: s.shared()}}
-	for _, svc := range s.Services {
-		switch svc {
-		case "clouddriver":
-			docs["clouddriver-local.yml"] = document{true, s.clouddriver()}
-		case "front50":
-			docs["front50-local.yml"] = document{true, s.front50()}
-		case "orca":
-			docs["orca-local.yml"] = document{true, s.orca()}
-		case "igor":
-			docs["igor-local.yml"] = document{false, s.igor()}
-		case "gate":
-			docs["gate-local.yml"] = document{true, s.gate()}
-		}
-	}
-	return docs
 }
 
 func (s Settings) baseURL(svc string) string {
@@ -220,38 +241,39 @@ func (s Settings) shared() map[string]any {
 
 // JDBCURL is the MySQL URL of one service's schema.
 func (s Settings) JDBCURL(svc string) string {
-	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?useSSL=false&allowPublicKeyRetrieval=true", s.SQL.Host, s.SQL.Port, s.SQL.Databases[svc])
+	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?useSSL=false&allowPublicKeyRetrieval=true", s.SQL.Host, s.SQL.Port, svc)
 }
 
 func (s Settings) login(svc string) map[string]any {
 	return map[string]any{"jdbcUrl": s.JDBCURL(svc), "user": s.SQL.User, "password": s.SQL.Password}
 }
 
-func (s Settings) clouddriver() map[string]any {
-	var aws []any
-	for _, a := range s.AWS {
-		var regions []any
-		for _, r := range a.Regions {
-			regions = append(regions, map[string]any{"name": r})
-		}
-		aws = append(aws, map[string]any{
-			"name": a.Name, "accountId": a.AccountID, "assumeRole": a.AssumeRole, "regions": regions,
-		})
-	}
-	pool := s.login("clouddriver")
+// sql is the store of one service: kork's named default pool
+// (sql.connectionPool is deprecated) and the migration login.
+func (s Settings) sql(svc string, extra map[string]any) map[string]any {
+	pool := s.login(svc)
 	pool["default"] = true
-	doc := map[string]any{
+	out := map[string]any{
+		"enabled":         true,
+		"connectionPools": map[string]any{"default": pool},
+		"migration":       s.login(svc),
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+func (s Settings) clouddriver() map[string]any {
+	return map[string]any{
 		"kubernetes": map[string]any{"enabled": len(s.Kubernetes) > 0, "accounts": s.Kubernetes},
-		"aws":        map[string]any{"enabled": len(s.AWS) > 0, "accounts": aws},
+		"aws":        s.awsAccounts(),
 		"artifacts":  map[string]any{"s3": map[string]any{"enabled": len(s.S3Artifacts) > 0, "accounts": s.S3Artifacts}},
-		"sql": map[string]any{
-			"enabled":         true,
-			"taskRepository":  map[string]any{"enabled": true},
-			"cache":           map[string]any{"enabled": true},
-			"scheduler":       map[string]any{"enabled": true},
-			"connectionPools": map[string]any{"default": pool},
-			"migration":       s.login("clouddriver"),
-		},
+		"sql": s.sql("clouddriver", map[string]any{
+			"taskRepository": map[string]any{"enabled": true},
+			"cache":          map[string]any{"enabled": true},
+			"scheduler":      map[string]any{"enabled": true},
+		}),
 		// SQL takes over caching, tasks and scheduling from Redis.
 		"redis": map[string]any{
 			"enabled":        false,
@@ -260,36 +282,42 @@ func (s Settings) clouddriver() map[string]any {
 			"taskRepository": map[string]any{"enabled": false},
 		},
 	}
-	if len(s.Kubernetes) > 0 {
-		doc["kubernetes"].(map[string]any)["primaryAccount"] = s.Kubernetes[0].Name
+}
+
+// awsAccounts names every account's regions, and the same regions as the
+// defaults: without defaults clouddriver lists every region of AWS with its
+// own credentials before it loads an account.
+func (s Settings) awsAccounts() map[string]any {
+	var accounts []any
+	var defaults []any
+	seen := map[string]bool{}
+	for _, a := range s.AWS {
+		var regions []any
+		for _, r := range a.Regions {
+			regions = append(regions, map[string]any{"name": r})
+			if !seen[r] {
+				seen[r] = true
+				defaults = append(defaults, map[string]any{"name": r})
+			}
+		}
+		accounts = append(accounts, map[string]any{
+			"name": a.Name, "accountId": a.AccountID, "assumeRole": a.AssumeRole, "regions": regions,
+		})
 	}
-	if len(s.AWS) > 0 {
-		doc["aws"].(map[string]any)["primaryAccount"] = s.AWS[0].Name
-	}
-	return doc
+	return map[string]any{"enabled": len(s.AWS) > 0, "accounts": accounts, "defaultRegions": defaults}
 }
 
 func (s Settings) front50() map[string]any {
-	pool := s.login("front50")
-	pool["default"] = true
 	return map[string]any{
 		// Front50's S3 storage is deprecated upstream; SQL replaces it.
 		"spinnaker": map[string]any{"s3": map[string]any{"enabled": false}},
-		"sql": map[string]any{
-			"enabled":         true,
-			"connectionPools": map[string]any{"default": pool},
-			"migration":       s.login("front50"),
-		},
+		"sql":       s.sql("front50", nil),
 	}
 }
 
 func (s Settings) orca() map[string]any {
 	return map[string]any{
-		"sql": map[string]any{
-			"enabled":        true,
-			"connectionPool": s.login("orca"),
-			"migration":      s.login("orca"),
-		},
+		"sql": s.sql("orca", nil),
 		"executionRepository": map[string]any{
 			"sql":   map[string]any{"enabled": true},
 			"redis": map[string]any{"enabled": false},
@@ -304,6 +332,32 @@ func (s Settings) igor() map[string]any {
 	}
 }
 
+// ALBHost is a regular expression of the DNS names ELB gives an ALB of that
+// name in that region: <name>-<digits>.<region>.elb.amazonaws.com, with
+// "internal-" in front when it is internal.
+func ALBHost(name, region string) string {
+	return `(internal-)?` + regexp.QuoteMeta(name) + `-[0-9]+\.` + regexp.QuoteMeta(region) + `\.elb\.amazonaws\.com`
+}
+
+// deckHosts matches the host names Deck is served on: the tunnel's, and the
+// ALB's when there is one.
+func (s Settings) deckHosts() string {
+	hosts := "localhost"
+	if s.IngressHost != "" {
+		hosts += "|" + s.IngressHost
+	}
+	return "(" + hosts + ")"
+}
+
+// deckOrigins matches the origins Deck's calls to gate come from.
+func (s Settings) deckOrigins() string {
+	origins := regexp.QuoteMeta(s.DeckURL)
+	if s.IngressHost != "" {
+		origins += "|http://(" + s.IngressHost + ")"
+	}
+	return "^(" + origins + ")$"
+}
+
 func (s Settings) gate() map[string]any {
 	return map[string]any{
 		"server":   map[string]any{"port": ports["gate"], "servlet": map[string]any{"context-path": "/api/v1"}},
@@ -311,21 +365,13 @@ func (s Settings) gate() map[string]any {
 		"spring": map[string]any{"security": map[string]any{"user": map[string]any{
 			"name": "admin", "password": s.AdminPassword, "roles": "admin",
 		}}},
-		"services": map[string]any{"deck": map[string]any{"baseUrl": s.DeckURL}},
-		// Deck through the tunnel, or through the optional ALB.
-		"cors": map[string]any{"allowed-origins-pattern": "^(" + strings.ReplaceAll(s.DeckURL, ".", `\.`) + `|https?://[^/]+\.elb\.amazonaws\.com)$`},
+		// After the login gate sends the browser back to Deck, but only to
+		// a host this pattern matches (or, without one, to baseUrl's).
+		"services": map[string]any{"deck": map[string]any{
+			"baseUrl": s.DeckURL, "redirect-host-pattern": s.deckHosts(),
+		}},
+		"cors": map[string]any{"allowed-origins-pattern": s.deckOrigins()},
 	}
-}
-
-// deckSettings overrides Deck's built-in settings.js with where gate is.
-func (s Settings) deckSettings() string {
-	return fmt.Sprintf(`// Rendered by the workshop program; Deck loads it after its own settings.js.
-// Through the tunnel gate has a port of its own; through the ALB it shares
-// Deck's origin under /api/v1.
-window.spinnakerSettings.gateUrl = window.location.port === '9000' ? '%s' : window.location.origin + '/api/v1';
-window.spinnakerSettings.authEnabled = true;
-window.spinnakerSettings.feature.artifactsRewrite = true;
-`, s.GateURL)
 }
 
 // render marshals with sorted keys (yaml.v3 sorts map keys), so the same

@@ -142,8 +142,7 @@ func (p *AWS) answer(_ context.Context, urn resource.URN, inputs resource.Proper
 	if r.Type == clusterType {
 		return p.answerCluster(r)
 	}
-	id, outputs := p.cloud.Answer(r)
-	return id, outputs, nil
+	return p.cloud.Answer(r)
 }
 
 func (p *AWS) Read(_ context.Context, req plugin.ReadRequest) (plugin.ReadResponse, error) {

@@ -1,0 +1,15 @@
+package stacks
+
+// awsRegions are the regions of the aws partition, as listed by
+// github.com/aws/aws-sdk-go-v2 internal/endpoints/awsrulesfn/partitions.json
+// (v1.47.8). Every ARN the program builds is arn:aws:..., so the China and
+// GovCloud partitions are out.
+var awsRegions = []string{
+	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
+	"ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
+	"ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6",
+	"ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
+	"eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+	"il-central-1", "me-central-1", "me-south-1", "me-west-1", "mx-central-1", "sa-east-1",
+	"sa-west-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+}
