@@ -39,7 +39,7 @@ func field(obj Object, path ...string) any {
 // completing, an ALB Ingress given a hostname, and all of it gone with its
 // namespace, volume included.
 func TestKwokRunsWorkloadsAndStandsInForTheAWSControllers(t *testing.T) {
-	cp := StartForTest(t, Options{Controllers: true, Scheduler: true, KwokStages: KwokStages()})
+	cp := StartForTest(t, Options{Controllers: true, Scheduler: true, KwokStages: KwokStages() + "---\n" + AWSControllerStages()})
 	ctx := context.Background()
 	get := func(obj Object) Object {
 		live, found, err := cp.Get(ctx, obj)
