@@ -56,7 +56,7 @@ func (w *world) lifecycle() {
 	}
 	objects := w.objects()
 	var evs []events.EngineEvent
-	w.measure("destroy", func() { evs = w.destroy() })
+	w.measure("destroy", func() { evs = w.teardown() })
 	t.Run("destroy leaves no object of ours", func(t *testing.T) {
 		w.requireGone(objects)
 		if left := w.aws.Resources(); len(left) > 0 {
@@ -88,10 +88,10 @@ func (w *world) up() []events.EngineEvent {
 	return evs
 }
 
-func (w *world) destroy() []events.EngineEvent {
+func (w *world) destroy(opts ...optdestroy.Option) []events.EngineEvent {
 	w.t.Helper()
 	rec := record()
-	_, err := w.stack.Destroy(context.Background(), optdestroy.EventStreams(rec.ch))
+	_, err := w.stack.Destroy(context.Background(), append(opts, optdestroy.EventStreams(rec.ch))...)
 	evs := rec.wait()
 	if err != nil {
 		w.t.Fatalf("destroy: %v\n%s", err, diagnostics(evs))
@@ -135,6 +135,8 @@ func changed(evs []events.EngineEvent, expected []change) []string {
 // the app server's route 1:1; nothing else changes.
 func (w *world) stageOneToThree(t *testing.T) {
 	ns := w.cfg.Prefix
+	// yaml/v2 names a config group's objects "<group>:<namespace>/<name>".
+	group := w.cfg.Prefix + "-yelb:"
 	w.reconfigure(map[string]string{
 		"workshop:yelb": `{"enabled":true,"backend":"lattice","delivery":"pulumi","stage":3,"appServerV2Image":"example.com/yelb-appserver:v2"}`,
 	})
@@ -148,10 +150,10 @@ func (w *world) stageOneToThree(t *testing.T) {
 		}
 	})
 	report(t, changed(evs, []change{
-		{"create", "kubernetes:apps/v1:Deployment", ns + "/yelb-appserver-v2"},
-		{"create", "kubernetes:core/v1:Service", ns + "/yelb-appserver-v2"},
-		{"create", "kubernetes:application-networking.k8s.aws/v1alpha1:TargetGroupPolicy", ns + "/yelb-appserver-v2"},
-		{"update", "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", ns + "/appserver"},
+		{"create", "kubernetes:apps/v1:Deployment", group + ns + "/yelb-appserver-v2"},
+		{"create", "kubernetes:core/v1:Service", group + ns + "/yelb-appserver-v2"},
+		{"create", "kubernetes:application-networking.k8s.aws/v1alpha1:TargetGroupPolicy", group + ns + "/yelb-appserver-v2"},
+		{"update", "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", group + ns + "/appserver"},
 	}))
 }
 
@@ -164,7 +166,8 @@ func (w *world) teardownOrder(evs []events.EngineEvent) []string {
 	nsDone := -1
 	for i, e := range evs {
 		if o := e.ResOutputsEvent; o != nil && o.Metadata.Op == apitype.OpDelete &&
-			o.Metadata.Type == "kubernetes:core/v1:Namespace" && strings.HasSuffix(o.Metadata.URN, "::"+w.cfg.Prefix) {
+			// yelb's config group names it "<group>:<namespace>".
+			o.Metadata.Type == "kubernetes:core/v1:Namespace" && strings.HasSuffix(o.Metadata.URN, ":"+w.cfg.Prefix) {
 			nsDone = i
 		}
 	}
