@@ -66,6 +66,12 @@ func TestCheckAcceptsAValidResourceAndUnknowns(t *testing.T) {
 	if res := check(t, p, "aws:ec2/vpc:Vpc", "app", nil, inputs); len(res.Failures) > 0 {
 		t.Fatalf("valid inputs refused: %+v", res.Failures)
 	}
+	// source is optional beside content (pulumi-aws sdk/v6
+	// go/aws/s3/bucketObjectv2.go: Source pulumi.AssetOrArchive).
+	object := props(map[string]any{"bucket": "b", "key": "k", "content": "x"})
+	if res := check(t, p, "aws:s3/bucketObjectv2:BucketObjectv2", "o", nil, object); len(res.Failures) > 0 {
+		t.Fatalf("an object with content refused: %+v", res.Failures)
+	}
 }
 
 func TestCheckRefusesATypeItDoesNotKnow(t *testing.T) {

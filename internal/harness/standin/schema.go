@@ -75,10 +75,12 @@ func shapeOf(t reflect.Type, seen map[reflect.Type]*shape) *shape {
 }
 
 // requiredField: the SDK makes optional scalars and objects pointers. Arrays
-// and maps are slices and maps either way, so their requiredness is lost.
+// and maps are slices and maps either way, and assets and archives
+// interfaces (BucketObjectv2's optional source), so their requiredness is
+// lost.
 func requiredField(t reflect.Type) bool {
 	switch t.Kind() {
-	case reflect.Pointer, reflect.Slice, reflect.Map:
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
 		return false
 	}
 	return true
