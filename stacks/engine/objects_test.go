@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
@@ -99,22 +100,37 @@ func notReady(live harness.Object) string {
 }
 
 // requireReady fails for every object of the stack that is missing from
-// its API server or not ready there.
+// its API server or not ready there. It allows a minute: on a loaded
+// machine kwok's node heartbeats lag, the node controller marks a node
+// NotReady and its pods unready until the next heartbeat.
 func (w *world) requireReady() int {
 	w.t.Helper()
-	ctx := context.Background()
 	objects := w.objects()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		problems := w.notReady(objects)
+		if len(problems) == 0 || time.Now().After(deadline) {
+			report(w.t, problems)
+			return len(objects)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func (w *world) notReady(objects []object) []string {
+	ctx := context.Background()
+	var out []string
 	for _, o := range objects {
 		live, found, err := w.clusters[o.cluster].Get(ctx, o.ref)
 		if err != nil || !found {
-			w.t.Errorf("%s: gone (%v)", o, err)
+			out = append(out, fmt.Sprintf("%s: gone (%v)", o, err))
 			continue
 		}
 		if why := notReady(live); why != "" {
-			w.t.Errorf("%s: %s", o, why)
+			out = append(out, fmt.Sprintf("%s: %s", o, why))
 		}
 	}
-	return len(objects)
+	return out
 }
 
 // requireGone fails for every object still in its API server.
