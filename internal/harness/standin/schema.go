@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // kind is the JSON type a schema gives a value.
@@ -77,11 +78,13 @@ func shapeOf(t reflect.Type, seen map[reflect.Type]*shape) *shape {
 // requiredField: the SDK makes optional scalars and objects pointers. Arrays
 // and maps are slices and maps either way, and assets and archives
 // interfaces (BucketObjectv2's optional source), so their requiredness is
-// lost.
+// lost. A plain interface{} (Role's assumeRolePolicy) stays required.
 func requiredField(t reflect.Type) bool {
 	switch t.Kind() {
-	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+	case reflect.Pointer, reflect.Slice, reflect.Map:
 		return false
+	case reflect.Interface:
+		return !t.Implements(reflect.TypeFor[pulumi.AssetOrArchive]())
 	}
 	return true
 }
