@@ -6,7 +6,7 @@ import "embed"
 
 // Files is every embedded file, addressed by its path under manifests/.
 //
-//go:embed iam/*.json buildspec.yml yelb/*
+//go:embed iam/*.json buildspec.yml yelb/* gateway-api/standard-install.yaml
 var Files embed.FS
 
 // Read returns one embedded file; a missing file is a build defect.

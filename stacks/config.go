@@ -45,6 +45,9 @@ type Config struct {
 	APIAccessCidrs    []string
 	LogRetentionDays  int
 	Tags              map[string]string
+
+	// ChartMirror, when set, is the Helm repository every chart comes from.
+	ChartMirror string
 }
 
 // BuildSource is the repository CodeBuild builds the v2 app server from.
@@ -121,6 +124,7 @@ func Keys() []Key {
 		{"workshop:platform", "boolean", "Build the Spinnaker platform (its VPC, cluster, Spinnaker, CodeBuild and ECR) in this stack.", d.Platform},
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
+		{"workshop:chartMirror", "string", "HTTP(S) Helm repository that mirrors every chart the program installs (same names and versions), for accounts without internet egress; empty: each chart's upstream repository.", ""},
 		{"workshop:spinnakerIngress", "object", "Optional ALB for Deck and gate: enabled, scheme (internal, or internet-facing with allowedCidrs), allowedCidrs.", d.SpinnakerIngress},
 		{"workshop:yelb", "object", "The yelb app: enabled, backend (lattice, or appmesh: discontinued 2026-09-30), delivery (spinnaker pipelines, or pulumi), stage (pulumi delivery: 1-4), appServerV2Image (pulumi delivery from stage 2), dockerHubCredentialArn (optional Secrets Manager secret ecr-pullthroughcache/...: pull the Docker Hub images through the stack's ECR).", d.Yelb},
 		{"workshop:chaos", "object", "Steady-state alarms, dashboard and FIS templates: enabled, terminationPercentage (TerminateEKSNodes, 1-100), notificationEmail (optional SNS e-mail), availabilityZone (AZPowerInterruption; default the first zone).", d.Chaos},
@@ -220,6 +224,7 @@ func (c *Config) read(p *parser) {
 	p.str("workshop:spinnakerVersion", &c.SpinnakerVersion)
 	p.object("workshop:buildSource", &c.BuildSource)
 	p.object("workshop:spinnakerIngress", &c.SpinnakerIngress)
+	p.str("workshop:chartMirror", &c.ChartMirror)
 	p.object("workshop:yelb", &c.Yelb)
 	p.object("workshop:chaos", &c.Chaos)
 	p.object("workshop:tags", &c.Tags)

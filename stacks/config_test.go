@@ -168,6 +168,8 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"unknown ingress scheme", "dev", map[string]string{"workshop:spinnakerIngress": `{"scheme":"public"}`}, "workshop:spinnakerIngress", `neither "internal" nor "internet-facing"`},
 		{"bad Spinnaker version", "dev", map[string]string{"workshop:spinnakerVersion": "latest"}, "workshop:spinnakerVersion", "calendar version such as 2026.2.3"},
 		{"build source not https", "dev", map[string]string{"workshop:buildSource": `{"location":"git@github.com:a/b.git"}`}, "workshop:buildSource", "not an https repository URL"},
+		{"chart mirror not http", "dev", map[string]string{"workshop:chartMirror": "oci://mirror.example.com/charts"}, "workshop:chartMirror", "not the http(s) URL of a Helm repository"},
+		{"chart mirror without host", "dev", map[string]string{"workshop:chartMirror": "https:///charts"}, "workshop:chartMirror", "not the http(s) URL of a Helm repository"},
 		{"build dir escapes", "dev", map[string]string{"workshop:buildSource": `{"appDir":"../x"}`}, "workshop:buildSource", "relative path inside the repository"},
 		{"platform nodes", "dev", map[string]string{"workshop:platformNodeGroup": `{"maxSize":0}`}, "workshop:platformNodeGroup", "maxSize >= 1"},
 		{"mistyped key", "dev", map[string]string{"workshop:nodegroup": `{}`}, "workshop:nodegroup", "did you mean workshop:nodeGroup?"},

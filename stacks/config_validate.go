@@ -36,6 +36,7 @@ func (c *Config) validate(p *parser) {
 	c.validatePlatform(p)
 	c.validateYelb(p)
 	c.validateChaos(p)
+	validateChartMirror(p, c.ChartMirror)
 	if !slices.Contains(validRetentionDays, c.LogRetentionDays) {
 		p.fail("workshop:logRetentionDays", "%d is not a retention CloudWatch Logs accepts; expected one of %v", c.LogRetentionDays, validRetentionDays)
 	}
@@ -293,6 +294,15 @@ func (c *Config) validateChaos(p *parser) {
 // IAM principal can have only one access entry per cluster (EKS user guide,
 // "Create access entries"), and IAM names are unique in an account whatever
 // the path and case.
+func validateChartMirror(p *parser, mirror string) {
+	if mirror == "" {
+		return
+	}
+	if u, err := url.Parse(mirror); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		p.fail("workshop:chartMirror", "%q is not the http(s) URL of a Helm repository (the directory holding index.yaml)", mirror)
+	}
+}
+
 func validateAdmins(p *parser, arns []string) {
 	const key = "workshop:clusterAdmins"
 	var seen []cluster.Principal

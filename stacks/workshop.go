@@ -331,6 +331,7 @@ func clusterStack(ctx *pulumi.Context, name string, net *network.Network, apiAcc
 		LogRetentionDays:  cfg.LogRetentionDays,
 		Tags:              tags,
 		Traffic:           traffic,
+		ChartMirror:       cfg.ChartMirror,
 	}, withAWS)
 	if err != nil {
 		return nil, nil, err

@@ -92,9 +92,13 @@ func TestSpinnakerDeliveryUploadsTheManifests(t *testing.T) {
 // Lattice prefix list; the private zone ExternalDNS alone may write.
 func TestLatticeBackend(t *testing.T) {
 	cloud, _ := devGraph(t)
-	crds := mustFind(t, cloud, "kubernetes:yaml/v2:ConfigFile", "hello-dev-app-gateway-api-crds")
-	if crds.String("file") != addons.GatewayAPICRDsURL || !strings.Contains(addons.GatewayAPICRDsURL, "/v1.5.0/") {
-		t.Errorf("Gateway API CRDs from %s", crds.String("file"))
+	// The embedded bundle is the v1.5.0 standard channel (its CRDs carry
+	// gateway.networking.k8s.io/bundle-version and /channel annotations).
+	crds := mustFind(t, cloud, "kubernetes:yaml/v2:ConfigGroup", "hello-dev-app-gateway-api-crds")
+	bundle := crds.String("yaml")
+	if !strings.Contains(bundle, "gateway.networking.k8s.io/bundle-version: v1.5.0\n") || !strings.Contains(bundle, "gateway.networking.k8s.io/channel: standard\n") ||
+		!strings.Contains(bundle, "name: httproutes.gateway.networking.k8s.io\n") {
+		t.Errorf("Gateway API CRDs are not the v1.5.0 standard channel with HTTPRoute")
 	}
 	chart := mustFind(t, cloud, "kubernetes:helm.sh/v4:Chart", "hello-dev-app-aws-gateway-controller-chart")
 	if chart.String("chart") != "oci://public.ecr.aws/aws-application-networking-k8s/aws-gateway-controller-chart" || chart.String("version") != "v2.1.3" ||

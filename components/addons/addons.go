@@ -48,6 +48,9 @@ type AddOnsArgs struct {
 	LogRetentionDays int
 	Tags             map[string]string
 	Traffic          TrafficArgs
+	// ChartMirror, when set, is the Helm repository every chart comes from
+	// instead of its upstream one.
+	ChartMirror string
 }
 
 // AddOns is the set of installed add-ons.
@@ -198,9 +201,13 @@ func (in *installer) chart(c Chart, namespace string, values pulumi.Map, deps ..
 		Namespace: pulumi.String(namespace),
 		Values:    values,
 	}
-	if strings.HasPrefix(c.Repo, "oci://") {
+	switch {
+	case in.args.ChartMirror != "":
+		// A mirror serves every chart by name, OCI ones included.
+		args.RepositoryOpts = helmv4.RepositoryOptsArgs{Repo: pulumi.String(in.args.ChartMirror)}
+	case strings.HasPrefix(c.Repo, "oci://"):
 		args.Chart = pulumi.String(c.Repo + "/" + c.Name)
-	} else {
+	default:
 		args.RepositoryOpts = helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)}
 	}
 	chart, err := helmv4.NewChart(in.ctx, in.child(c.Name), args,

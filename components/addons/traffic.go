@@ -52,14 +52,22 @@ func ExternalDNSPolicy(zoneArn string) awsiam.Document {
 	)
 }
 
+// GatewayAPICRDs is the GatewayAPIVersion release's standard channel,
+// embedded so that installing it downloads nothing
+// (manifests/gateway-api/README.md).
+var GatewayAPICRDs = manifests.Read("gateway-api/standard-install.yaml")
+
 // latticeController installs the AWS Gateway API Controller for VPC Lattice:
 // Gateway API CRDs, ExternalDNS writing the routes' custom domains into a
 // private zone of the app VPC, the controller with its Pod Identity role,
 // and the GatewayClass.
 func (in *installer) latticeController() error {
-	crds, err := yamlv2.NewConfigFile(in.ctx, in.child("gateway-api-crds"), &yamlv2.ConfigFileArgs{
-		File: pulumi.String(GatewayAPICRDsURL),
-	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}))
+	// Once a ConfigFile of the release URL; the alias keeps the CRDs, and
+	// every route with them, from being replaced.
+	crds, err := yamlv2.NewConfigGroup(in.ctx, in.child("gateway-api-crds"), &yamlv2.ConfigGroupArgs{
+		Yaml: pulumi.String(GatewayAPICRDs),
+	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}),
+		pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String("kubernetes:yaml/v2:ConfigFile")}}))
 	if err != nil {
 		return fmt.Errorf("installing Gateway API %s CRDs: %w", GatewayAPIVersion, err)
 	}

@@ -24,9 +24,6 @@ var (
 // Go module sigs.k8s.io/gateway-api the tests decode with is pinned to it.
 const GatewayAPIVersion = "v1.5.0"
 
-// GatewayAPICRDsURL is that release's standard-channel CRD bundle.
-var GatewayAPICRDsURL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/" + GatewayAPIVersion + "/standard-install.yaml"
-
 // EKS add-on versions. CoreDNSVersion is empty on purpose: its builds are
 // tied to each Kubernetes minor, and EKS then installs the default build for
 // the cluster's version.

@@ -20,11 +20,15 @@ import (
 )
 
 // Controllers kube-controller-manager runs: what Deployments, StatefulSets,
-// Jobs, namespace deletion and node failure need, nothing that calls a cloud.
+// Jobs, namespace deletion and node failure need, and volumes (binding a
+// claim to what the stand-in EBS provisioner makes, releasing it, and the
+// protection finalizers the API server's admission puts on both), nothing
+// that calls a cloud.
 var Controllers = []string{
 	"garbagecollector", "namespace", "deployment", "replicaset", "statefulset", "daemonset",
 	"job", "endpoint", "endpointslice", "serviceaccount", "serviceaccount-token", "disruption",
 	"nodelifecycle", "podgc", "taint-eviction-controller",
+	"persistentvolume-binder", "pvc-protection", "pv-protection",
 }
 
 // ControlPlane is etcd and kube-apiserver on loopback, and optionally
@@ -303,4 +307,15 @@ func waitFor(ctx context.Context, p *Process, limit time.Duration, ready func() 
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// Tail is the last output of the named process ("kube-apiserver", "kwok"),
+// for failure messages.
+func (cp *ControlPlane) Tail(name string) string {
+	for _, p := range cp.procs {
+		if p.Name == name {
+			return p.Tail()
+		}
+	}
+	return ""
 }

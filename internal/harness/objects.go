@@ -29,8 +29,8 @@ type APIError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Message) }
 
-// discovery caches what each group version serves; CRDs added later are
-// found by asking again.
+// discovery caches what each group version serves; a kind it has not seen
+// is asked for again, since CRDs come and go.
 type discovery struct {
 	mu    sync.Mutex
 	kinds map[string]map[string]APIResource // apiVersion -> kind -> resource
@@ -59,6 +59,9 @@ func (cp *ControlPlane) Resource(ctx context.Context, apiVersion, kind string) (
 		} `json:"resources"`
 	}
 	if err := cp.getJSON(ctx, path, &list); err != nil {
+		if e, ok := err.(*APIError); ok {
+			return APIResource{}, &APIError{e.Status, fmt.Sprintf("%s %s: %s", apiVersion, kind, e.Message)}
+		}
 		return APIResource{}, fmt.Errorf("%s %s: %w", apiVersion, kind, err)
 	}
 	kinds := map[string]APIResource{}
@@ -70,7 +73,7 @@ func (cp *ControlPlane) Resource(ctx context.Context, apiVersion, kind string) (
 	disc.kinds[apiVersion] = kinds
 	r, ok := kinds[kind]
 	if !ok {
-		return APIResource{}, fmt.Errorf("the API server serves no kind %s in %s", kind, apiVersion)
+		return APIResource{}, &APIError{http.StatusNotFound, fmt.Sprintf("the API server serves no kind %s in %s", kind, apiVersion)}
 	}
 	return r, nil
 }
@@ -204,4 +207,48 @@ func apiMessage(body []byte) string {
 		return st.Message
 	}
 	return strings.TrimSpace(string(body))
+}
+
+// objectPath is the path of one object of this kind.
+func (cp *ControlPlane) objectPath(ctx context.Context, obj Object) (string, error) {
+	base, err := cp.collectionPath(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	return base + "/" + Name(obj), nil
+}
+
+// Get reads the object named by obj's apiVersion, kind, namespace and name
+// as the API server has it; found is false when it does not exist, nor
+// its kind (a custom resource whose definition is gone).
+func (cp *ControlPlane) Get(ctx context.Context, obj Object) (live Object, found bool, err error) {
+	path, err := cp.objectPath(ctx, obj)
+	if err == nil {
+		err = cp.getJSON(ctx, path, &live)
+	}
+	if e, ok := err.(*APIError); ok && e.Status == http.StatusNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return live, true, nil
+}
+
+// Delete removes the object named by obj; one already gone is no error.
+func (cp *ControlPlane) Delete(ctx context.Context, obj Object) error {
+	path, err := cp.objectPath(ctx, obj)
+	if err != nil {
+		return err
+	}
+	res, err := cp.Do(ctx, http.MethodDelete, path, nil)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	msg, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 && res.StatusCode != http.StatusNotFound {
+		return &APIError{res.StatusCode, apiMessage(msg)}
+	}
+	return nil
 }

@@ -73,6 +73,13 @@ func (a *answerer) uuid() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// Answer returns the id and outputs the simulated cloud gives r once created,
+// from r.Inputs. The stand-in providers of internal/harness/standin answer
+// the real engine with it.
+func (c *Cloud) Answer(r Resource) (string, resource.PropertyMap, error) {
+	return c.answer(r, r.Inputs)
+}
+
 // answer returns the id and outputs for r, given the inputs the provider
 // receives. Types it does not know get their inputs back and no invented
 // attributes, so a program reading one sees it empty (or unknown in a

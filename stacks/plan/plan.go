@@ -102,12 +102,18 @@ func step(r mockcloud.Resource) Step {
 	if deps == nil {
 		deps = []string{}
 	}
+	provider := r.Provider
+	if !r.Custom {
+		// The engine keeps a provider for custom resources only; a
+		// component's children carry it.
+		provider = ""
+	}
 	return Step{Op: "create", URN: r.URN, NewState: State{
 		Type:          r.Type,
 		URN:           r.URN,
 		Custom:        r.Custom,
 		Parent:        r.Parent,
-		Provider:      r.Provider,
+		Provider:      provider,
 		Inputs:        mockcloud.PlainMap(r.Inputs, true),
 		Dependencies:  deps,
 		Protect:       r.Protect,
