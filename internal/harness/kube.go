@@ -198,6 +198,11 @@ func (cp *ControlPlane) startKwok(ctx context.Context, bin, stages string, extra
 		"--cidr=10.0.0.1/16",
 		"--node-ip=10.0.0.1",
 		"--server-address=127.0.0.1:0",
+		// Without the flag kwok v0.8.0 holds no node Lease (seen here),
+		// while its heartbeat Stage updates node status only every 10
+		// minutes: the node controller then marks the nodes NotReady and
+		// every pod on them unready. 40 s is the kubelet's default.
+		"--node-lease-duration-seconds=40",
 	}, extra...), log)
 	if err != nil {
 		return err

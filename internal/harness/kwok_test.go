@@ -130,3 +130,33 @@ func asList(v any) []map[string]any {
 	}
 	return out
 }
+
+// The node controller marks a node NotReady, and its pods unready, once
+// neither its Lease nor its status has been renewed for the grace period
+// (50 s); kwok's heartbeat Stage updates the status only every 10 minutes,
+// so kwok must hold and renew each node's Lease as the kubelet does
+// (kwok pkg/kwok/controllers/controller.go, initNodeLeaseController: a
+// quarter of the lease duration).
+func TestKwokRenewsNodeLeases(t *testing.T) {
+	cp := StartForTest(t, Options{Controllers: true, KwokStages: KwokStages()})
+	ctx := context.Background()
+	node := Object{"apiVersion": "v1", "kind": "Node", "metadata": map[string]any{
+		"name": "node-1", "annotations": map[string]any{"kwok.x-k8s.io/node": "fake"},
+	}}
+	if err := cp.Create(ctx, node); err != nil {
+		t.Fatal(err)
+	}
+	lease := Object{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": map[string]any{"name": "node-1", "namespace": "kube-node-lease"}}
+	renewals := map[any]bool{}
+	eventually(t, cp, "the node's Lease renewed", func() string {
+		live, found, err := cp.Get(ctx, lease)
+		if err != nil || !found {
+			return fmt.Sprintf("no Lease (%v)", err)
+		}
+		renewals[field(live, "spec", "renewTime")] = true
+		if len(renewals) < 2 {
+			return fmt.Sprintf("renewed at %v only", field(live, "spec", "renewTime"))
+		}
+		return ""
+	})
+}
