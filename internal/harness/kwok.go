@@ -19,6 +19,12 @@ func KwokStages() string { return concatYAML("kwok/*.yaml") }
 // Controller giving ALB Ingresses their hostname (kwok/README.md).
 func AWSControllerStages() string { return concatYAML("kwok/aws/*.yaml") }
 
+// KwokStage is one of kwok's Stages by name (node-initialize,
+// pod-ready, ...), for a caller that changes it before use.
+func KwokStage(name string) ([]byte, error) {
+	return kwokStages.ReadFile("kwok/" + name + ".yaml")
+}
+
 func concatYAML(pattern string) string {
 	files, err := fs.Glob(kwokStages, pattern)
 	if err != nil {

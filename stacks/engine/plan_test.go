@@ -190,12 +190,10 @@ func secret(v any) bool {
 	return ok && m[sig.Key] == sig.Secret
 }
 
-// autoName is a pulumi-aws auto-name: the logical name, "-" and 7 hex
-// digits, random in the engine, a hash of the URN in the mocks.
-var autoName = regexp.MustCompile(`^(.+)-[0-9a-f]{7}$`)
-
-// autoNameSuffix is such a suffix inside a longer text: the pipelines'
-// JSON names the artifact bucket and the CodeBuild project.
+// autoNameSuffix is a pulumi-aws auto-name's suffix: "-" and 7 hex digits,
+// random in the engine, a hash of the URN in the mocks; also inside a
+// longer text: the pipelines' JSON names the artifact bucket and the
+// CodeBuild project.
 var autoNameSuffix = regexp.MustCompile(`-[0-9a-f]{7}\b`)
 
 func sameAutoName(eng, mock any) bool {

@@ -1,16 +1,14 @@
 package rehearsal
 
 import (
-	"embed"
 	"fmt"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
-)
 
-//go:embed kwok/*.yaml
-var kwokFiles embed.FS
+	"github.com/workshop/spinnaker-modernization/internal/harness"
+)
 
 // claimKey finds a pod's claims, in the jq form upstream's Stages use:
 // no volumes (an error iterating null) or none with a claim reads as absent.
@@ -23,7 +21,7 @@ const claimKey = ".spec.volumes.[].persistentVolumeClaim.claimName"
 func kwokStages(nodeReady, podStart, volumeAttach time.Duration) (string, error) {
 	var docs []string
 	for _, f := range []string{"node-heartbeat-with-lease", "pod-delete"} {
-		b, err := kwokFiles.ReadFile("kwok/" + f + ".yaml")
+		b, err := harness.KwokStage(f)
 		if err != nil {
 			return "", err
 		}
@@ -66,11 +64,11 @@ func delayedPodReady(suffix, operator string, delay time.Duration) (string, erro
 	})
 }
 
-// editStage reads kwok/<name>.yaml, lets edit change its metadata and spec,
-// and returns the document.
+// editStage reads kwok's Stage name, lets edit change its metadata and
+// spec, and returns the document.
 func editStage(name string, edit func(meta, spec map[string]any) error) (string, error) {
-	file := "kwok/" + name + ".yaml"
-	b, err := kwokFiles.ReadFile(file)
+	file := name + ".yaml"
+	b, err := harness.KwokStage(name)
 	if err != nil {
 		return "", err
 	}
