@@ -35,16 +35,21 @@ type Config struct {
 	AddOns            addons.Flags
 	Platform          bool
 	PlatformNodeGroup cluster.NodeGroupArgs
-	SpinnakerVersion  string
-	BuildSource       BuildSource
-	SpinnakerIngress  spinnaker.IngressConfig
-	Yelb              YelbConfig
-	Chaos             ChaosConfig
-	StateBackend      bool
-	ClusterAdmins     []string
-	APIAccessCidrs    []string
-	LogRetentionDays  int
-	Tags              map[string]string
+	// SharedPlatform is the room's platform stack whose Spinnaker delivers
+	// this stack's app; AttendeeStacks are the stacks a room's platform
+	// delivers to. Both empty outside a room.
+	SharedPlatform   string
+	AttendeeStacks   []string
+	SpinnakerVersion string
+	BuildSource      BuildSource
+	SpinnakerIngress spinnaker.IngressConfig
+	Yelb             YelbConfig
+	Chaos            ChaosConfig
+	StateBackend     bool
+	ClusterAdmins    []string
+	APIAccessCidrs   []string
+	LogRetentionDays int
+	Tags             map[string]string
 
 	// ChartMirror, when set, is the Helm repository every chart comes from.
 	ChartMirror string
@@ -122,6 +127,8 @@ func Keys() []Key {
 		{"workshop:nodeGroup", "object", "App cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.NodeGroup},
 		{"workshop:addons", "object", "Enable flags of the app cluster add-ons: awsLoadBalancerController, clusterAutoscaler, cloudwatchObservability, metricsServer, ebsCsiDriver.", d.AddOns},
 		{"workshop:platform", "boolean", "Build the Spinnaker platform (its VPC, cluster, Spinnaker, CodeBuild and ECR) in this stack.", d.Platform},
+		{"workshop:sharedPlatform", "string", "In a room: the platform stack (same project, account and region) whose Spinnaker delivers this stack's app; this stack then has no platform of its own (workshop:platform false). Empty: none.", ""},
+		{"workshop:attendeeStacks", "array", "In a room's platform stack: the attendee stacks (same project, account and region) whose app clusters its Spinnaker delivers to, one account, application and pipelines each; every one must exist. Empty: this stack's own app cluster.", []string{}},
 		{"workshop:platformNodeGroup", "object", "Platform cluster managed node group: name, instanceType, minSize, maxSize, desiredSize, diskSizeGiB.", d.PlatformNodeGroup},
 		{"workshop:spinnakerVersion", "string", "Spinnaker calendar version; one image tag for every service (ghcr.io/spinnaker/<service>:<version>).", d.SpinnakerVersion},
 		{"workshop:chartMirror", "string", "HTTP(S) Helm repository that mirrors every chart the program installs (same names and versions), for accounts without internet egress; empty: each chart's upstream repository.", ""},
@@ -169,6 +176,7 @@ func Defaults(stack string) Config {
 		},
 		SpinnakerIngress: spinnaker.IngressConfig{Scheme: spinnaker.SchemeInternal, AllowedCidrs: []string{}},
 		ClusterAdmins:    []string{},
+		AttendeeStacks:   []string{},
 		APIAccessCidrs:   []string{"0.0.0.0/0"},
 		LogRetentionDays: 3,
 		Tags:             map[string]string{},
@@ -221,6 +229,8 @@ func (c *Config) read(p *parser) {
 	p.object("workshop:addons", &c.AddOns)
 	p.boolean("workshop:platform", &c.Platform)
 	p.object("workshop:platformNodeGroup", &c.PlatformNodeGroup)
+	p.str("workshop:sharedPlatform", &c.SharedPlatform)
+	p.object("workshop:attendeeStacks", &c.AttendeeStacks)
 	p.str("workshop:spinnakerVersion", &c.SpinnakerVersion)
 	p.object("workshop:buildSource", &c.BuildSource)
 	p.object("workshop:spinnakerIngress", &c.SpinnakerIngress)

@@ -112,6 +112,12 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"overlapping CIDRs", "dev", map[string]string{"workshop:platformVpcCidr": "10.0.128.0/17"}, "workshop:platformVpcCidr", "overlaps workshop:appVpcCidr 10.0.0.0/16"},
 		{"one AZ", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a"]`}, "workshop:availabilityZones", "at least 2"},
 		{"AZ of another region", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a","us-east-1b"]`}, "workshop:availabilityZones", `"us-east-1b" is not a zone of region ap-northeast-2`},
+		{"room attendee that builds a platform too", "alice", map[string]string{"workshop:sharedPlatform": "room"}, "workshop:platform", `sharedPlatform "room" delivers this stack's app; set platform false`},
+		{"room attendee naming itself", "alice", map[string]string{"workshop:platform": "false", "workshop:sharedPlatform": "alice"}, "workshop:sharedPlatform", "names this stack itself"},
+		{"room platform name that is no stack", "alice", map[string]string{"workshop:platform": "false", "workshop:sharedPlatform": "Room 1"}, "workshop:sharedPlatform", "is not a stack name"},
+		{"attendees without a platform", "room", map[string]string{"workshop:platform": "false", "workshop:yelb": `{"delivery":"pulumi"}`, "workshop:attendeeStacks": `["alice"]`}, "workshop:attendeeStacks", "workshop:platform is false"},
+		{"attendee listed twice", "room", map[string]string{"workshop:attendeeStacks": `["alice","alice"]`}, "workshop:attendeeStacks", `lists "alice" twice`},
+		{"platform listing itself", "room", map[string]string{"workshop:attendeeStacks": `["room"]`}, "workshop:attendeeStacks", "lists this stack itself"},
 		{"AZ listed twice", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a","ap-northeast-2a"]`}, "workshop:availabilityZones", "listed twice"},
 		{"AZs not a list", "dev", map[string]string{"workshop:availabilityZones": `ap-northeast-2a`}, "workshop:availabilityZones", "expected array"},
 		{"bad region", "dev", map[string]string{"aws:region": "Seoul"}, "aws:region", "not a region of the aws partition"},
@@ -245,10 +251,12 @@ func TestValidInputsThatLookOdd(t *testing.T) {
 		// Two roles of one name in two accounts are two principals.
 		"same role name in two accounts": {"workshop:clusterAdmins": `["arn:aws:iam::111122223333:role/Admin","arn:aws:iam::444455556666:role/Admin"]`},
 		// AWS counts tag values in Unicode characters, not bytes.
-		"tag value of 256 Korean characters":  {"workshop:tags": `{"team":"` + strings.Repeat("가", 256) + `"}`},
-		"44 tags":                             {"workshop:tags": manyTags(44)},
-		"a /21 VPC":                           {"workshop:appVpcCidr": "10.0.0.0/21"},
-		"internet-facing ingress, one office": {"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["198.51.100.0/24"]}`},
+		"tag value of 256 Korean characters": {"workshop:tags": `{"team":"` + strings.Repeat("가", 256) + `"}`},
+		"44 tags":                            {"workshop:tags": manyTags(44)},
+		"a /21 VPC":                          {"workshop:appVpcCidr": "10.0.0.0/21"},
+		// The room's platform delivers the app with its pipelines.
+		"room attendee delivered by Spinnaker": {"workshop:platform": "false", "workshop:sharedPlatform": "room"},
+		"internet-facing ingress, one office":  {"workshop:spinnakerIngress": `{"enabled":true,"scheme":"internet-facing","allowedCidrs":["198.51.100.0/24"]}`},
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -158,6 +158,40 @@ func (c *Config) validatePlatform(p *parser) {
 		p.fail("workshop:buildSource", "branch is empty; expected a branch, tag or commit to build")
 	}
 	c.validateIngress(p)
+	c.validateRoom(p)
+}
+
+// validateRoom checks the wiring of a room: an attendee stack uses a
+// platform it does not build, a platform serves stacks other than itself.
+func (c *Config) validateRoom(p *parser) {
+	if c.SharedPlatform != "" {
+		switch {
+		case !stackPattern.MatchString(c.SharedPlatform):
+			p.fail("workshop:sharedPlatform", "%q is not a stack name of this project (lowercase letters, digits and hyphens)", c.SharedPlatform)
+		case c.SharedPlatform == c.Stack:
+			p.fail("workshop:sharedPlatform", "names this stack itself; name the room's platform stack")
+		case c.Platform && p.readable("workshop:platform"):
+			p.fail("workshop:platform", "is true, but workshop:sharedPlatform %q delivers this stack's app; set platform false", c.SharedPlatform)
+		}
+	}
+	if len(c.AttendeeStacks) == 0 {
+		return
+	}
+	if !c.Platform && p.readable("workshop:platform") {
+		p.fail("workshop:attendeeStacks", "lists stacks for this stack's Spinnaker, but workshop:platform is false")
+	}
+	seen := map[string]bool{}
+	for _, s := range c.AttendeeStacks {
+		switch {
+		case !stackPattern.MatchString(s):
+			p.fail("workshop:attendeeStacks", "%q is not a stack name of this project (lowercase letters, digits and hyphens)", s)
+		case s == c.Stack:
+			p.fail("workshop:attendeeStacks", "lists this stack itself; list the attendees' stacks")
+		case seen[s]:
+			p.fail("workshop:attendeeStacks", "lists %q twice", s)
+		}
+		seen[s] = true
+	}
 }
 
 func (c *Config) validateIngress(p *parser) {
@@ -232,7 +266,7 @@ func (c *Config) validateDelivery(p *parser) {
 	}
 	switch y.Delivery {
 	case yelb.DeliverySpinnaker:
-		if !c.Platform && p.readable("workshop:platform") {
+		if !c.Platform && c.SharedPlatform == "" && p.readable("workshop:platform") {
 			p.fail(key, "delivery %q needs the platform (workshop:platform true); use %q for a stack without Spinnaker", y.Delivery, yelb.DeliveryPulumi)
 		}
 		// Both would be ignored: the pipelines walk the stages and build v2.

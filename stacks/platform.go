@@ -35,10 +35,15 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		return nil, err
 	}
 
-	roles, ci, eksAccount, err := platformIdentities(ctx, cfg, name, tags, accountID, plat, app, withAWS)
+	apps, err := deliveryTargets(ctx, cfg, app)
 	if err != nil {
 		return nil, err
 	}
+	roles, ci, ownAccess, err := platformIdentities(ctx, cfg, name, tags, accountID, plat, app, apps, withAWS)
+	if err != nil {
+		return nil, err
+	}
+	apps[0].Access = ownAccess // the first is this stack's own app cluster
 	spin, err := spinnaker.NewSpinnaker(ctx, name, spinnaker.SpinnakerArgs{
 		Version:             cfg.SpinnakerVersion,
 		Namespace:           SpinnakerNamespace,
@@ -52,14 +57,11 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		ManagedRoleArn:      ci.ManagedRoleArn,
 		ArtifactBucket:      ci.ArtifactBucket,
 		CodeBuildProject:    ci.ProjectName,
-		AppClusterName:      cfg.Prefix + "-app",
-		AppKubeconfigJSON:   app.KubeconfigJson,
-		AppAccess:           eksAccount,
+		Apps:                apps,
 		StageFiles:          yelb.StageFiles,
 		Ingress:             cfg.SpinnakerIngress,
 		IngressName:         SpinnakerLoadBalancerName(cfg.Prefix),
 		IngressController:   platAddOns.Resources,
-		YelbNamespace:       cfg.Prefix,
 		Tags:                tags,
 	}, withAWS)
 	if err != nil {
@@ -74,25 +76,52 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 	ctx.Export("ecrRepositoryUrl", ci.RepositoryUrl)
 	ctx.Export("codeBuildProject", ci.ProjectName)
 	ctx.Export("artifactBucket", ci.ArtifactBucket)
+	ctx.Export(OutClouddriverRoleArn, roles.Clouddriver)
+	ctx.Export(OutPlatformNatIps, net.NatPublicIps)
 	return ci, nil
+}
+
+// deliveryTargets are the clusters Spinnaker delivers yelb to: this stack's
+// app cluster through the "eks" account, as halconfig.sh registered it, and
+// in a room each attendee's through an account of its own.
+func deliveryTargets(ctx *pulumi.Context, cfg Config, app *cluster.Cluster) ([]spinnaker.AppTarget, error) {
+	attendees, err := attendeeApps(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	own := spinnaker.AppTarget{
+		Account: "eks", Application: "yelb",
+		ClusterName: app.ClusterName, KubeconfigJSON: app.KubeconfigJson, Namespace: pulumi.String(cfg.Prefix),
+	}
+	return append([]spinnaker.AppTarget{own}, attendees...), nil
+}
+
+// clusterArns are the ARNs of the targets' clusters, in this account.
+func clusterArns(cfg Config, accountID string, apps []spinnaker.AppTarget) pulumi.StringArray {
+	var out pulumi.StringArray
+	for _, a := range apps {
+		out = append(out, a.ClusterName.ToStringOutput().ApplyT(func(n string) string {
+			return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, accountID, n)
+		}).(pulumi.StringOutput))
+	}
+	return out
 }
 
 // platformIdentities are who Spinnaker's services are in AWS and in the app
 // cluster: their roles, the CI whose managed role they assume, the artifact
-// bucket clouddriver reads, and clouddriver's access entry on the app cluster.
+// bucket clouddriver reads, and clouddriver's access entry on this stack's
+// app cluster, which clouddriver waits for (attendees grant theirs).
 func platformIdentities(ctx *pulumi.Context, cfg Config, name string, tags map[string]string, accountID string,
-	plat, app *cluster.Cluster, withAWS pulumi.ResourceOption) (*spinnaker.ServiceRoles, *delivery.Delivery, pulumi.Resource, error) {
+	plat, app *cluster.Cluster, apps []spinnaker.AppTarget, withAWS pulumi.ResourceOption) (*spinnaker.ServiceRoles, *delivery.Delivery, pulumi.Resource, error) {
 	managedRoleName := cfg.Prefix + "-spinnaker-managed"
 	managedRoleArn := fmt.Sprintf("arn:aws:iam::%s:role/%s", accountID, managedRoleName)
-	appClusterArn := app.ClusterName.ApplyT(func(n string) string {
-		return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", cfg.Region, accountID, n)
-	}).(pulumi.StringOutput)
+	appClusterArns := clusterArns(cfg, accountID, apps)
 
 	roles, err := spinnaker.NewServiceRoles(ctx, name, spinnaker.ServiceRolesArgs{
 		Namespace:       SpinnakerNamespace,
 		PlatformCluster: plat.ClusterName,
 		ManagedRoleArn:  pulumi.String(managedRoleArn),
-		AppClusterArn:   appClusterArn,
+		AppClusterArns:  appClusterArns,
 		Tags:            tags,
 	}, withAWS)
 	if err != nil {
@@ -106,7 +135,7 @@ func platformIdentities(ctx *pulumi.Context, cfg Config, name string, tags map[s
 		LogRetentionDays:    cfg.LogRetentionDays,
 		ManagedRoleName:     managedRoleName,
 		SpinnakerPrincipals: pulumi.StringArray{roles.Clouddriver, roles.Igor},
-		AppClusterArns:      pulumi.StringArray{appClusterArn},
+		AppClusterArns:      appClusterArns,
 		Tags:                tags,
 	}, withAWS)
 	if err != nil {

@@ -76,26 +76,39 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 			return err
 		}
 	}
+	var room *roomPlatform
+	if cfg.SharedPlatform != "" {
+		if room, err = readRoomPlatform(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	appNet, platNet, err := networks(ctx, cfg, identity.AccountId, tags, withAWS)
 	if err != nil {
 		return err
 	}
-	app, appAddOns, err := appCluster(ctx, cfg, identity.AccountId, appNet, platNet, tags, withAWS)
+	app, appAddOns, err := appCluster(ctx, cfg, identity.AccountId, appNet, platformNat(platNet, room), tags, withAWS)
 	if err != nil {
 		return err
 	}
 
-	var artifactBucket pulumi.StringInput
+	var store artifactStore
 	if cfg.Platform {
 		ci, err := platform(ctx, cfg, tags, provider, identity.AccountId, app, platNet)
 		if err != nil {
 			return err
 		}
-		artifactBucket = ci.ArtifactBucket
+		store.bucket = ci.ArtifactBucket
+	}
+	if room != nil {
+		if err := room.grantClouddriver(ctx, cfg, app, tags); err != nil {
+			return err
+		}
+		room.exportForHandout(ctx)
+		store = artifactStore{bucket: room.artifactBucket, prefix: RoomArtifactPrefix(cfg.Stack)}
 	}
 
 	if cfg.Yelb.Enabled {
-		if err := yelbApp(ctx, cfg, identity.AccountId, tags, appNet, app, appAddOns, artifactBucket, withAWS); err != nil {
+		if err := yelbApp(ctx, cfg, identity.AccountId, tags, appNet, app, appAddOns, store, withAWS); err != nil {
 			return err
 		}
 	}
@@ -108,10 +121,17 @@ func Workshop(ctx *pulumi.Context, cfg Config) error {
 	return nil
 }
 
+// artifactStore is where Spinnaker's pipelines read the app's manifests:
+// the stack's own platform bucket, or its prefix of the room's.
+type artifactStore struct {
+	bucket pulumi.StringInput
+	prefix string
+}
+
 // yelbApp is the demo app on the app cluster, delivered as configured, and
 // the chaos experiments that watch it.
 func yelbApp(ctx *pulumi.Context, cfg Config, accountID string, tags map[string]string, appNet *network.Network, app *cluster.Cluster, appAddOns *addons.AddOns,
-	artifactBucket pulumi.StringInput, withAWS pulumi.ResourceOption) error {
+	store artifactStore, withAWS pulumi.ResourceOption) error {
 	images := yelb.DefaultImages
 	images.AppServerV2 = cfg.Yelb.AppServerV2Image
 	if images.AppServerV2 == "" {
@@ -132,7 +152,8 @@ func yelbApp(ctx *pulumi.Context, cfg Config, accountID string, tags map[string]
 		VpcCidr:             cfg.AppVpcCidr.String(),
 		NodeSecurityGroupId: app.ClusterSecurityGroupId,
 		ServiceDomain:       yelb.ServiceDomain(cfg.Prefix),
-		ArtifactBucket:      artifactBucket,
+		ArtifactBucket:      store.bucket,
+		ArtifactPrefix:      store.prefix,
 		DockerHubCredential: cfg.Yelb.DockerHubCredentialArn,
 		AccountID:           accountID,
 		NodeRoleArn:         app.NodeRoleArn,
@@ -204,7 +225,7 @@ func networks(ctx *pulumi.Context, cfg Config, accountID string, tags map[string
 
 // appCluster is the app cluster with its add-ons, the traffic controller of
 // the chosen yelb backend among them.
-func appCluster(ctx *pulumi.Context, cfg Config, accountID string, appNet, platNet *network.Network, tags map[string]string, withAWS pulumi.ResourceOption) (*cluster.Cluster, *addons.AddOns, error) {
+func appCluster(ctx *pulumi.Context, cfg Config, accountID string, appNet *network.Network, platformNat *pulumi.StringArrayOutput, tags map[string]string, withAWS pulumi.ResourceOption) (*cluster.Cluster, *addons.AddOns, error) {
 	flags := cfg.AddOns
 	traffic := addons.TrafficArgs{AccountID: accountID, AppNamespace: cfg.Prefix}
 	if cfg.Yelb.Enabled {
@@ -212,7 +233,7 @@ func appCluster(ctx *pulumi.Context, cfg Config, accountID string, appNet, platN
 		flags.AppMeshController = cfg.Yelb.Backend == yelb.BackendAppMesh
 		traffic.ServiceDomain = yelb.ServiceDomain(cfg.Prefix)
 	}
-	return clusterStack(ctx, cfg.Prefix+"-app", appNet, appAPIAccess(cfg, platNet), cfg.NodeGroup, flags, traffic, cfg, tags, withAWS)
+	return clusterStack(ctx, cfg.Prefix+"-app", appNet, appAPIAccess(cfg, platformNat), cfg.NodeGroup, flags, traffic, cfg, tags, withAWS)
 }
 
 // experiments sets up the chaos part of the workshop against the app cluster
@@ -281,15 +302,27 @@ func newNetwork(ctx *pulumi.Context, name string, cidr netip.Prefix, cfg Config,
 	}, withAWS)
 }
 
+// platformNat are the NAT addresses Spinnaker's clouddriver comes from:
+// this stack's platform VPC's, or the room's platform's; nil without either.
+func platformNat(platNet *network.Network, room *roomPlatform) *pulumi.StringArrayOutput {
+	switch {
+	case platNet != nil:
+		return &platNet.NatPublicIps
+	case room != nil:
+		return &room.natIps
+	}
+	return nil
+}
+
 // appAPIAccess is the app cluster's public endpoint allow-list. Spinnaker's
-// clouddriver reaches that endpoint from the platform VPC's NAT addresses
+// clouddriver reaches that endpoint from the platform's NAT addresses
 // (the private endpoint resolves only inside the app VPC), so a list
 // narrower than the whole internet gains them.
-func appAPIAccess(cfg Config, platNet *network.Network) pulumi.StringArrayInput {
-	if platNet == nil || slices.Contains(cfg.APIAccessCidrs, "0.0.0.0/0") {
+func appAPIAccess(cfg Config, platformNat *pulumi.StringArrayOutput) pulumi.StringArrayInput {
+	if platformNat == nil || slices.Contains(cfg.APIAccessCidrs, "0.0.0.0/0") {
 		return pulumi.ToStringArray(cfg.APIAccessCidrs)
 	}
-	return platNet.NatPublicIps.ApplyT(func(ips []string) []string {
+	return platformNat.ApplyT(func(ips []string) []string {
 		out := slices.Clone(cfg.APIAccessCidrs)
 		for _, ip := range ips {
 			out = append(out, ip+"/32")

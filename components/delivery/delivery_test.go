@@ -137,7 +137,7 @@ func TestBuildspec(t *testing.T) {
 	if !strings.Contains(pre, "aws ecr get-login-password") || strings.Contains(text, "ecr get-login ") {
 		t.Errorf("pre_build must log in with get-login-password:\n%s", pre)
 	}
-	for _, want := range []string{"__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/templates/`} {
+	for _, want := range []string{"__APP_V2_IMAGE__", `s3://$ARTIFACT_BUCKET/${ARTIFACT_PREFIX:-}templates/`} {
 		t.Run(want, func(t *testing.T) {
 			if !strings.Contains(post, want) {
 				t.Errorf("post_build lacks %q", want)
@@ -177,6 +177,42 @@ func TestEveryBuildPushesATagOfItsOwn(t *testing.T) {
 				t.Errorf("the v2 manifest does not name %s:\n%s", want, rendered)
 			}
 		})
+	}
+}
+
+// TestBuildReadsAndWritesUnderTheAppsPrefix: in a room the apps share the
+// platform's bucket, each under its own prefix, which the pipeline's
+// CodeBuild stage passes as ARTIFACT_PREFIX; another app's templates are
+// left alone and nothing is written outside the prefix.
+func TestBuildReadsAndWritesUnderTheAppsPrefix(t *testing.T) {
+	b, err := buildspecrun.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range []string{"alice/", "bob/"} {
+		if err := b.Put("artifacts", app+"templates/2.app-v2.yaml", "image: __APP_V2_IMAGE__\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := b.Run(buildspecOf(t), []string{
+		"CODEBUILD_RESOLVED_SOURCE_VERSION=0123456789abcdef0123456789abcdef01234567",
+		"CODEBUILD_BUILD_NUMBER=7", "CODEBUILD_BUILD_SUCCEEDING=1",
+		"REPOSITORY_URI=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/room/yelbv2",
+		"ARTIFACT_BUCKET=artifacts", "ARTIFACT_PREFIX=alice/", "APP_DIR=yelb-appserver", "AWS_DEFAULT_REGION=ap-northeast-2"})
+	if err != nil {
+		t.Fatalf("build failed: %v\n%s", err, out)
+	}
+	rendered, err := os.ReadFile(b.Object("artifacts", "alice/2.app-v2.yaml"))
+	if err != nil {
+		t.Fatalf("alice's v2 manifest was not written under her prefix: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(rendered), "room/yelbv2:0123456789ab-7") {
+		t.Errorf("alice's v2 manifest does not name the build's image:\n%s", rendered)
+	}
+	for _, key := range []string{"2.app-v2.yaml", "bob/2.app-v2.yaml"} {
+		if _, err := os.Stat(b.Object("artifacts", key)); err == nil {
+			t.Errorf("the build for alice wrote %s", key)
+		}
 	}
 }
 

@@ -19,9 +19,9 @@ type ServiceRolesArgs struct {
 	// CodeBuild and the ec2 account; it is named up front, so its ARN is
 	// known before the role exists and the two sides do not wait on each other.
 	ManagedRoleArn pulumi.StringInput
-	// AppClusterArn is the cluster clouddriver deploys to.
-	AppClusterArn pulumi.StringInput
-	Tags          map[string]string
+	// AppClusterArns are the clusters clouddriver deploys to.
+	AppClusterArns pulumi.StringArrayInput
+	Tags           map[string]string
 }
 
 // ServiceRoles are the IAM roles of the Spinnaker services that call AWS.
@@ -56,15 +56,15 @@ var RegionLookups = []string{"ec2:DescribeRegions", "ec2:DescribeAvailabilityZon
 
 // ServicePolicy is a roled service's inline policy, given the managed role
 // and app cluster ARNs: clouddriver and igor may assume the managed role;
-// clouddriver also looks up regions and the app cluster's endpoint (what it
-// may do inside the cluster is its access entry's). front50, which keeps its
+// clouddriver also looks up regions and the app clusters' endpoints (what it
+// may do inside a cluster is its access entry's). front50, which keeps its
 // data in SQL and calls no AWS API, has none (ok false).
-func ServicePolicy(svc, managedRoleArn, appClusterArn string) (doc awsiam.Document, ok bool) {
+func ServicePolicy(svc, managedRoleArn string, appClusterArns []string) (doc awsiam.Document, ok bool) {
 	assume := awsiam.Allow(ChainedAssume, managedRoleArn)
 	switch svc {
 	case "clouddriver":
 		return awsiam.Policy(assume,
-			awsiam.Allow([]string{"eks:DescribeCluster"}, appClusterArn),
+			awsiam.Allow([]string{"eks:DescribeCluster"}, appClusterArns...),
 			awsiam.Allow(RegionLookups, "*")), true
 	case "igor":
 		return awsiam.Policy(assume), true
@@ -83,8 +83,8 @@ func NewServiceRoles(ctx *pulumi.Context, name string, args ServiceRolesArgs, op
 	for _, svc := range RoledServices {
 		var policy pulumi.StringInput
 		if svc != "front50" {
-			policy = pulumi.All(args.ManagedRoleArn, args.AppClusterArn).ApplyT(func(xs []any) string {
-				doc, _ := ServicePolicy(svc, xs[0].(string), xs[1].(string))
+			policy = pulumi.All(args.ManagedRoleArn, args.AppClusterArns).ApplyT(func(xs []any) string {
+				doc, _ := ServicePolicy(svc, xs[0].(string), xs[1].([]string))
 				return doc.JSON()
 			}).(pulumi.StringOutput)
 		}

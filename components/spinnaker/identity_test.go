@@ -22,7 +22,7 @@ func roles(t *testing.T) *mockcloud.Cloud {
 	err := cloud.Run(nil, nil, func(ctx *pulumi.Context) error {
 		r, err := NewServiceRoles(ctx, "hello-dev-platform", ServiceRolesArgs{
 			Namespace: "spinnaker", PlatformCluster: pulumi.String("hello-dev-platform"),
-			ManagedRoleArn: pulumi.String(managedArn), AppClusterArn: pulumi.String(clusterArn),
+			ManagedRoleArn: pulumi.String(managedArn), AppClusterArns: pulumi.ToStringArray([]string{clusterArn}),
 		})
 		if err != nil {
 			return err

@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
@@ -50,7 +52,7 @@ func PipelineFiles(in pipelines.Inputs) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := map[string]string{"application.json": string(app)}
+	files := map[string]string{ApplicationFileName: string(app)}
 	for _, p := range pipelines.All(in) {
 		b, err := p.JSON()
 		if err != nil {
@@ -68,17 +70,8 @@ func PipelineFiles(in pipelines.Inputs) (map[string]string, error) {
 // it alone.
 func (in *installer) seedPipelines(adminPassword pulumi.StringOutput, services []pulumi.Resource) error {
 	a := in.args
-	files := pulumi.All(a.CodeBuildProject, a.ArtifactBucket).ApplyT(func(xs []any) (map[string]string, error) {
-		return PipelineFiles(pipelines.Inputs{
-			Application:       "yelb",
-			CodeBuildAccount:  "platform",
-			CodeBuildProject:  xs[0].(string),
-			ArtifactAccount:   "platform",
-			ArtifactBucket:    xs[1].(string),
-			KubernetesAccount: "eks",
-			Namespace:         a.YelbNamespace,
-			StageFiles:        a.StageFiles,
-		})
+	files := pulumi.All(a.CodeBuildProject, a.ArtifactBucket, resolveApps(a.Apps, false)).ApplyT(func(xs []any) (map[string]string, error) {
+		return seedFiles(xs[2].([]resolvedApp), xs[0].(string), xs[1].(string), a.StageFiles)
 	}).(pulumi.StringMapOutput)
 	hash := files.ApplyT(func(f map[string]string) string {
 		withSeeder := map[string]string{"seeder/main.go": seederSource}
@@ -150,6 +143,15 @@ func (in *installer) seederObjects(adminPassword pulumi.StringOutput) (*corev1.C
 // read-only root file system; the build cache and HOME live in /tmp.
 func (in *installer) seedPod(data, seeder *corev1.ConfigMap, login *corev1.Secret) corev1.PodSpecArgs {
 	gateURL := fmt.Sprintf("http://spin-gate.%s:%d/api/v1", in.args.Namespace, settings.Ports()["gate"])
+	paths, dirs := seedLayout(in.args.Apps, in.args.StageFiles)
+	command := []string{"go", "run", "/seed/main.go", "-deadline", SeedDeadline.String()}
+	for _, d := range dirs {
+		command = append(command, "-dir", "/pipelines/"+d)
+	}
+	var items corev1.KeyToPathArray
+	for _, key := range slices.Sorted(maps.Keys(paths)) {
+		items = append(items, corev1.KeyToPathArgs{Key: pulumi.String(key), Path: pulumi.String(paths[key])})
+	}
 	env := func(k, v string) corev1.EnvVarArgs {
 		return corev1.EnvVarArgs{Name: pulumi.String(k), Value: pulumi.String(v)}
 	}
@@ -158,7 +160,7 @@ func (in *installer) seedPod(data, seeder *corev1.ConfigMap, login *corev1.Secre
 		Containers: corev1.ContainerArray{corev1.ContainerArgs{
 			Name:    pulumi.String("seed"),
 			Image:   pulumi.String(SeedImage),
-			Command: pulumi.ToStringArray([]string{"go", "run", "/seed/main.go", "-dir", "/pipelines", "-deadline", SeedDeadline.String()}),
+			Command: pulumi.ToStringArray(command),
 			Env: corev1.EnvVarArray{
 				env("GATE_URL", gateURL), env("HOME", "/tmp"), env("GOCACHE", "/tmp/go-build"),
 				env("GOPATH", "/tmp/go"), env("CGO_ENABLED", "0"),
@@ -180,7 +182,7 @@ func (in *installer) seedPod(data, seeder *corev1.ConfigMap, login *corev1.Secre
 			},
 		}},
 		Volumes: corev1.VolumeArray{
-			corev1.VolumeArgs{Name: pulumi.String("pipelines"), ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: data.Metadata.Name()}},
+			corev1.VolumeArgs{Name: pulumi.String("pipelines"), ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: data.Metadata.Name(), Items: items}},
 			corev1.VolumeArgs{Name: pulumi.String("seed"), ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: seeder.Metadata.Name()}},
 			corev1.VolumeArgs{Name: pulumi.String("tmp"), EmptyDir: corev1.EmptyDirVolumeSourceArgs{}},
 		},

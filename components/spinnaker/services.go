@@ -93,8 +93,8 @@ func (in *installer) serviceDeps(svc string, cfg *config, mysql, redis pulumi.Re
 	if slices.Contains(RoledServices, svc) && in.args.RoleBindings != nil {
 		deps = append(deps, in.args.RoleBindings)
 	}
-	if svc == "clouddriver" && in.args.AppAccess != nil {
-		deps = append(deps, in.args.AppAccess)
+	if svc == "clouddriver" {
+		deps = append(deps, appAccesses(in.args.Apps)...)
 	}
 	return deps
 }

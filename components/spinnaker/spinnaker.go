@@ -48,18 +48,17 @@ type SpinnakerArgs struct {
 	// AddOns are the platform cluster's add-ons every pod needs first:
 	// CoreDNS, the Pod Identity agent, the EBS CSI driver for MySQL's volume.
 	AddOns []pulumi.Resource
-	// AppAccess is clouddriver's access entry on the app cluster.
-	AppAccess pulumi.Resource
 	// RoleBindings are the Pod Identity associations and policies the
 	// services' pods need at start.
 	RoleBindings pulumi.Resource
 
-	AccountID         pulumi.StringInput
-	ManagedRoleArn    pulumi.StringInput
-	ArtifactBucket    pulumi.StringInput
-	CodeBuildProject  pulumi.StringInput
-	AppClusterName    string
-	AppKubeconfigJSON pulumi.StringInput
+	AccountID        pulumi.StringInput
+	ManagedRoleArn   pulumi.StringInput
+	ArtifactBucket   pulumi.StringInput
+	CodeBuildProject pulumi.StringInput
+	// Apps are the clusters Spinnaker delivers yelb to, each with its
+	// account, application and pipelines.
+	Apps []AppTarget
 	// StageFiles are the manifests the pipelines deploy, in order, as the
 	// app uploads them to the artifact bucket.
 	StageFiles []string
@@ -69,9 +68,7 @@ type SpinnakerArgs struct {
 	Ingress           IngressConfig
 	IngressName       string
 	IngressController []pulumi.Resource
-	// YelbNamespace is where the pipelines deploy the app.
-	YelbNamespace string
-	Tags          map[string]string
+	Tags              map[string]string
 }
 
 // Spinnaker is a running Spinnaker.
@@ -117,7 +114,7 @@ func (a SpinnakerArgs) validate() error {
 	if len(a.StageFiles) != pipelines.Stages {
 		return fmt.Errorf("%d stage files given; the pipelines deploy %d", len(a.StageFiles), pipelines.Stages)
 	}
-	return nil
+	return validateApps(a.Apps)
 }
 
 // albName is Elastic Load Balancing's rule for load balancer names.
@@ -226,13 +223,13 @@ type renderedFiles struct {
 
 func (in *installer) renderSettings(dbPassword, adminPassword pulumi.StringOutput) renderedFiles {
 	a := in.args
-	all := pulumi.All(dbPassword, adminPassword, a.AccountID, a.ManagedRoleArn, a.AppKubeconfigJSON).ApplyT(
+	all := pulumi.All(dbPassword, adminPassword, a.AccountID, a.ManagedRoleArn, resolveApps(a.Apps, true)).ApplyT(
 		func(xs []any) (map[string]string, error) {
-			kubeconfig, err := AccountKubeconfig(xs[4].(string), a.AppClusterName, a.Region)
+			accounts, err := kubernetesAccounts(xs[4].([]resolvedApp), a.Region)
 			if err != nil {
 				return nil, err
 			}
-			st := Settings(a, xs[0].(string), xs[1].(string), xs[2].(string), xs[3].(string), kubeconfig)
+			st := Settings(a, xs[0].(string), xs[1].(string), xs[2].(string), xs[3].(string), accounts)
 			if err := st.Validate(); err != nil {
 				return nil, err
 			}
@@ -257,8 +254,9 @@ func (in *installer) renderSettings(dbPassword, adminPassword pulumi.StringOutpu
 }
 
 // Settings is the whole Spinnaker configuration of the workshop: the
-// accounts halconfig.sh used to register, and SQL storage.
-func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRoleArn, kubeconfig string) settings.Settings {
+// accounts halconfig.sh used to register (a kubernetes account per app
+// cluster), and SQL storage.
+func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRoleArn string, kubernetes []settings.KubernetesAccount) settings.Settings {
 	st := settings.Settings{
 		Version:   a.Version,
 		Namespace: a.Namespace,
@@ -268,10 +266,7 @@ func Settings(a SpinnakerArgs, dbPassword, adminPassword, accountID, managedRole
 			Host: fmt.Sprintf("spin-mysql.%s", a.Namespace), Port: 3306,
 			User: "spinnaker", Password: dbPassword,
 		},
-		Kubernetes: []settings.KubernetesAccount{{
-			Name: "eks", Context: "eks", KubeconfigContents: kubeconfig,
-			Namespaces: []string{a.YelbNamespace}, OnlySpinnakerManaged: false,
-		}},
+		Kubernetes: kubernetes,
 		AWS: []settings.AWSAccount{{
 			Name: "ec2", AccountID: accountID, AssumeRole: managedRoleArn, Regions: []string{a.Region},
 		}},

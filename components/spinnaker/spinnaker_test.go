@@ -43,9 +43,12 @@ func example(project string) SpinnakerArgs {
 		PlatformClusterName: "hello-test-platform",
 		AccountID:           pulumi.String("123456789012"), ManagedRoleArn: pulumi.String("arn:aws:iam::123456789012:role/managed"),
 		ArtifactBucket: pulumi.String("artifacts-1"), CodeBuildProject: pulumi.String(project),
-		AppClusterName: "hello-test-app", AppKubeconfigJSON: pulumi.ToSecret(pulumi.String(appKubeconfig)).(pulumi.StringOutput),
-		StageFiles: stageFiles, YelbNamespace: "hello-test",
-		Ingress: IngressConfig{Scheme: SchemeInternal}, IngressName: "hello-test-cd",
+		Apps: []AppTarget{{
+			Account: "eks", Application: "yelb", ClusterName: pulumi.String("hello-test-app"),
+			KubeconfigJSON: pulumi.ToSecret(pulumi.String(appKubeconfig)).(pulumi.StringOutput), Namespace: pulumi.String("hello-test"),
+		}},
+		StageFiles: stageFiles,
+		Ingress:    IngressConfig{Scheme: SchemeInternal}, IngressName: "hello-test-cd",
 	}
 }
 

@@ -39,8 +39,10 @@ type AppArgs struct {
 	// App Mesh only: the role the Envoy sidecars assume through IRSA.
 	EnvoyRoleArn string
 
-	// Spinnaker only: where the pipelines read the manifests.
+	// Spinnaker only: where the pipelines read the manifests, and the key
+	// prefix ("alice/") of this app's, when a room's apps share the bucket.
 	ArtifactBucket pulumi.StringInput
+	ArtifactPrefix string
 
 	// DockerHubCredential, when set, is the ARN of the Secrets Manager
 	// secret (ecr-pullthroughcache/...) with which the stack's ECR pulls the
@@ -192,9 +194,9 @@ func upload(ctx *pulumi.Context, name string, args AppArgs, parent pulumi.Resour
 		return fmt.Errorf("yelb %s: %w", name, err)
 	}
 	for _, f := range StageFiles {
-		key := f
+		key := args.ArtifactPrefix + f
 		if strings.Contains(all[f], AppServerV2Placeholder) {
-			key = "templates/" + f
+			key = args.ArtifactPrefix + "templates/" + f
 		}
 		if _, err := s3.NewBucketObjectv2(ctx, name+"-"+strings.TrimSuffix(f, ".yaml"), &s3.BucketObjectv2Args{
 			Bucket:      args.ArtifactBucket,

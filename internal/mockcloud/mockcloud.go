@@ -73,6 +73,9 @@ type Cloud struct {
 	// found here is updated rather than created: its ignoreChanges paths
 	// keep their prior values, as the engine keeps them.
 	Prior map[string]resource.PropertyMap
+	// Stacks are the outputs of the other stacks a StackReference may read,
+	// by stack name; reading one not listed fails, as the engine does.
+	Stacks map[string]map[string]any
 
 	mu        sync.Mutex
 	preview   bool

@@ -97,6 +97,8 @@ func (c *Cloud) answer(r Resource, inputs resource.PropertyMap) (string, resourc
 		a.computed("resources", []any{})
 	case strings.HasPrefix(r.Type, "pulumi:providers:"):
 		id = "provider-" + a.hex(12)
+	case r.Type == "pulumi:pulumi:StackReference":
+		return c.stackReference(r)
 	default:
 		if s, ok := shapes[r.Type]; ok {
 			id = s(a)
@@ -109,6 +111,20 @@ func (c *Cloud) answer(r Resource, inputs resource.PropertyMap) (string, resourc
 		id = UnknownMarker
 	}
 	return id, a.out, nil
+}
+
+// stackReference answers a StackReference with the stack's outputs.
+func (c *Cloud) stackReference(r Resource) (string, resource.PropertyMap, error) {
+	name := r.String("name")
+	c.mu.Lock()
+	outputs, ok := c.Stacks[name]
+	c.mu.Unlock()
+	if !ok {
+		return "", nil, fmt.Errorf("unknown stack %q", name)
+	}
+	return name, resource.NewPropertyMapFromMap(map[string]any{
+		"name": name, "outputs": outputs, "secretOutputNames": []any{},
+	}), nil
 }
 
 // eksCluster fills in what pulumi-eks returns for eks:index:Cluster. As a

@@ -55,6 +55,7 @@ func Build(dir, stack string, overrides map[string]string) (Plan, string, []stri
 		return Plan{}, "", nil, err
 	}
 	cloud := mockcloud.New(project, stack, cfg.Region)
+	cloud.Stacks = peerStandIns(cfg)
 	if err := cloud.Run(raw, secretKeys, stacks.Program(raw)); err != nil {
 		return Plan{}, "", nil, err
 	}
@@ -66,6 +67,31 @@ func Build(dir, stack string, overrides map[string]string) (Plan, string, []stri
 		steps = append(steps, step(r))
 	}
 	return Plan{Steps: steps}, cfg.Region, stacks.Warnings(cfg), nil
+}
+
+// peerStandIns are made-up outputs of the other stacks of a room that the
+// config reads through StackReferences: an offline plan has no backend to
+// read them from.
+func peerStandIns(cfg stacks.Config) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	if p := cfg.SharedPlatform; p != "" {
+		out[p] = map[string]any{
+			stacks.OutArtifactBucket:     p + "-artifacts",
+			stacks.OutClouddriverRoleArn: "arn:aws:iam::" + mockcloud.AccountID + ":role/" + p + "-clouddriver",
+			stacks.OutPlatformNatIps:     []any{"198.51.100.1"},
+			stacks.OutCodeBuildProject:   p + "-yelb",
+			stacks.OutECRRepository:      mockcloud.AccountID + ".dkr.ecr." + cfg.Region + ".amazonaws.com/" + p + "/yelbv2",
+			stacks.OutSpinnakerTunnel:    "", stacks.OutSpinnakerDeckURL: "", stacks.OutSpinnakerPassword: "",
+		}
+	}
+	for _, a := range cfg.AttendeeStacks {
+		out[a] = map[string]any{
+			stacks.OutAppClusterName: a + "-app",
+			stacks.OutAppKubeconfig:  `{"clusters":[{"cluster":{"server":"https://` + a + `.eks.amazonaws.com","certificate-authority-data":""}}]}`,
+			stacks.OutAppNamespace:   a,
+		}
+	}
+	return out
 }
 
 // Encode prints a plan as indented JSON; equal plans print identical bytes.

@@ -178,3 +178,29 @@ func TestPlanAppliesConfigOverrides(t *testing.T) {
 		t.Errorf("bad --config: exit %d, %q", code, errs.String())
 	}
 }
+
+// TestRoomStacksPlanOffline: a room's stacks read each other through
+// StackReferences, which an offline plan answers with stand-ins, so both
+// kinds of stack plan and price without a backend.
+func TestRoomStacksPlanOffline(t *testing.T) {
+	for name, overrides := range map[string]map[string]string{
+		"attendee": {"workshop:platform": "false", "workshop:sharedPlatform": "room"},
+		"platform": {"workshop:attendeeStacks": `["alice","bob"]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, _, _, err := Build("../..", "dev", overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refs := 0
+			for _, s := range p.Steps {
+				if s.NewState.Type == "pulumi:pulumi:StackReference" {
+					refs++
+				}
+			}
+			if want := map[string]int{"attendee": 1, "platform": 2}[name]; refs != want {
+				t.Errorf("%d stack references, want %d", refs, want)
+			}
+		})
+	}
+}

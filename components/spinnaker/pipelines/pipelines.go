@@ -21,7 +21,15 @@ type Inputs struct {
 	// StageFiles are the app's manifests in the artifact bucket, one per
 	// workshop stage, in order.
 	StageFiles []string
+	// ArtifactPrefix, if set, is the key prefix ("alice/") of this app's
+	// manifests, so the apps of a room share one bucket; the build is told it
+	// as ARTIFACT_PREFIX.
+	ArtifactPrefix string
 }
+
+// ArtifactPrefixVariable is the build's environment variable naming the
+// key prefix of the manifests it renders (read by manifests/buildspec.yml).
+const ArtifactPrefixVariable = "ARTIFACT_PREFIX"
 
 // Stages is how many stage manifests the pipelines deploy.
 const Stages = 4
@@ -124,18 +132,22 @@ func newPipeline(in Inputs, name, description string, stages ...Stage) Pipeline 
 }
 
 func (in Inputs) build() Stage {
+	env := map[string]any{}
+	if in.ArtifactPrefix != "" {
+		env[ArtifactPrefixVariable] = in.ArtifactPrefix
+	}
 	return Stage{Type: "awsCodeBuild", Name: "Build v2 image", Context: map[string]any{
 		"account":              in.CodeBuildAccount,
 		"projectName":          in.CodeBuildProject,
 		"source":               map[string]any{"sourceOverride": false},
-		"environmentVariables": map[string]any{},
+		"environmentVariables": env,
 	}}
 }
 
 // deploy applies one manifest from the artifact bucket; the manifests name
 // their namespace with SpEL, which this stage's namespaceOverride answers.
 func (in Inputs) deploy(name, manifest string) Stage {
-	uri := ManifestURI(in.ArtifactBucket, manifest)
+	uri := ManifestURI(in.ArtifactBucket, in.ArtifactPrefix+manifest)
 	return Stage{Type: "deployManifest", Name: name, Context: map[string]any{
 		"account":       in.KubernetesAccount,
 		"cloudProvider": "kubernetes",

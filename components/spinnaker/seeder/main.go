@@ -4,8 +4,9 @@
 // the `pulumi up` waiting for it, with the reason in the log.
 //
 // Environment: GATE_URL (ending in /api/v1), GATE_USER, GATE_PASSWORD.
-// Files: <dir>/application.json (a createApplication task) and one
-// <dir>/<pipeline>.json per pipeline.
+// Files: per application a directory (-dir, repeated) holding
+// application.json (a createApplication task) and one <pipeline>.json per
+// pipeline.
 package main
 
 import (
@@ -29,7 +30,11 @@ import (
 const ApplicationFile = "application.json"
 
 func main() {
-	dir := flag.String("dir", "/pipelines", "directory of application.json and the pipelines")
+	var dirs []string
+	flag.Func("dir", "directory of one application's application.json and pipelines (repeat for more)", func(d string) error {
+		dirs = append(dirs, d)
+		return nil
+	})
 	deadline := flag.Duration("deadline", 15*time.Minute, "give up after this long")
 	poll := flag.Duration("poll", 10*time.Second, "pause between checks of gate and of the task")
 	flag.Parse()
@@ -39,30 +44,47 @@ func main() {
 		url: strings.TrimSuffix(os.Getenv("GATE_URL"), "/"), user: os.Getenv("GATE_USER"), password: os.Getenv("GATE_PASSWORD"),
 		client: &http.Client{Timeout: 2 * time.Minute},
 	}
-	if err := seed(ctx, g, *dir, *poll); err != nil {
+	if err := seed(ctx, g, dirs, *poll); err != nil {
 		log.Fatalf("seeding failed: %v", err)
 	}
-	log.Print("application and pipelines saved")
+	log.Printf("%d applications and their pipelines saved", len(dirs))
 }
 
-// seed waits for gate, creates the application and saves every pipeline.
-func seed(ctx context.Context, g gate, dir string, poll time.Duration) error {
+// seed reads every application first, so a bad file fails before gate is
+// touched, then waits for gate and saves them one after another.
+func seed(ctx context.Context, g gate, dirs []string, poll time.Duration) error {
 	if g.url == "" || g.user == "" || g.password == "" {
 		return errors.New("GATE_URL, GATE_USER and GATE_PASSWORD are required")
 	}
-	app, pipelines, err := readFiles(dir)
-	if err != nil {
-		return err
+	if len(dirs) == 0 {
+		return errors.New("no -dir given: nothing to seed")
+	}
+	apps := make([]application, len(dirs))
+	for i, dir := range dirs {
+		var err error
+		if apps[i], err = readFiles(dir); err != nil {
+			return err
+		}
 	}
 	log.Printf("waiting for gate at %s/health", g.url)
 	if err := waitHealthy(ctx, g, poll); err != nil {
 		return err
 	}
-	log.Print("creating the application")
-	if err := createApplication(ctx, g, app, poll); err != nil {
+	for _, app := range apps {
+		if err := saveApplication(ctx, g, app, poll); err != nil {
+			return fmt.Errorf("%s: %w", app.dir, err)
+		}
+	}
+	return nil
+}
+
+// saveApplication creates one application, then saves its pipelines.
+func saveApplication(ctx context.Context, g gate, app application, poll time.Duration) error {
+	log.Printf("creating the application of %s", app.dir)
+	if err := createApplication(ctx, g, app.task, poll); err != nil {
 		return err
 	}
-	for _, p := range pipelines {
+	for _, p := range app.pipelines {
 		log.Printf("saving pipeline %s", strings.TrimSuffix(filepath.Base(p.name), ".json"))
 		// gate saves through an orca task and answers an error when it fails
 		// (gate-web/.../controllers/PipelineController.groovy, savePipeline).
@@ -73,36 +95,44 @@ func seed(ctx context.Context, g gate, dir string, poll time.Duration) error {
 	return nil
 }
 
+// application is one directory's createApplication task and pipelines.
+type application struct {
+	dir       string
+	task      []byte
+	pipelines []file
+}
+
 type file struct {
 	name string
 	body []byte
 }
 
 // readFiles returns the application task and the pipelines, in name order.
-func readFiles(dir string) (app []byte, pipelines []file, err error) {
+func readFiles(dir string) (application, error) {
+	app := application{dir: dir}
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, nil, err
+		return app, err
 	}
 	sort.Strings(names)
 	for _, n := range names {
 		b, err := os.ReadFile(n)
 		if err != nil {
-			return nil, nil, err
+			return app, err
 		}
 		if !json.Valid(b) {
-			return nil, nil, fmt.Errorf("%s is not JSON", n)
+			return app, fmt.Errorf("%s is not JSON", n)
 		}
 		if filepath.Base(n) == ApplicationFile {
-			app = b
+			app.task = b
 			continue
 		}
-		pipelines = append(pipelines, file{n, b})
+		app.pipelines = append(app.pipelines, file{n, b})
 	}
-	if app == nil {
-		return nil, nil, fmt.Errorf("no %s in %s", ApplicationFile, dir)
+	if app.task == nil {
+		return app, fmt.Errorf("no %s in %s", ApplicationFile, dir)
 	}
-	return app, pipelines, nil
+	return app, nil
 }
 
 // gate is gate's API under /api/v1, with the basic-form login.

@@ -26,6 +26,7 @@ type fakeGate struct {
 
 	mu     sync.Mutex
 	reads  int
+	tasks  int
 	saved  []string
 	denied int
 }
@@ -47,6 +48,7 @@ func (f *fakeGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		io.WriteString(w, `{"status":"UP"}`)
 	case r.Method == http.MethodPost && r.URL.Path == "/api/v1/tasks":
+		f.tasks++
 		io.WriteString(w, `{"ref":"/tasks/01TASK"}`)
 	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/tasks/01TASK":
 		status := f.statuses[min(f.reads, len(f.statuses)-1)]
@@ -115,7 +117,7 @@ func TestSeed(t *testing.T) {
 			defer cancel()
 			g := gate{url: srv.URL + "/api/v1", user: "admin", password: "pw", client: srv.Client()}
 			start := time.Now()
-			err := seed(ctx, g, files(t), poll)
+			err := seed(ctx, g, []string{files(t)}, poll)
 			switch {
 			case c.wantErr == "" && err != nil:
 				t.Fatalf("seed: %v", err)
@@ -139,18 +141,38 @@ func TestSeed(t *testing.T) {
 
 func TestSeedNeedsItsInputs(t *testing.T) {
 	ctx := context.Background()
-	if err := seed(ctx, gate{url: "http://gate/api/v1"}, files(t), time.Millisecond); err == nil {
+	if err := seed(ctx, gate{url: "http://gate/api/v1"}, []string{files(t)}, time.Millisecond); err == nil {
 		t.Error("missing login accepted")
 	}
 	g := gate{url: "http://gate/api/v1", user: "admin", password: "pw", client: http.DefaultClient}
-	if err := seed(ctx, g, t.TempDir(), time.Millisecond); err == nil || !strings.Contains(err.Error(), "no application.json") {
+	if err := seed(ctx, g, []string{files(t), t.TempDir()}, time.Millisecond); err == nil || !strings.Contains(err.Error(), "no application.json") {
 		t.Errorf("empty directory: %v", err)
 	}
 	dir := files(t)
 	if err := os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := seed(ctx, g, dir, time.Millisecond); err == nil || !strings.Contains(err.Error(), "not JSON") {
+	if err := seed(ctx, g, []string{dir}, time.Millisecond); err == nil || !strings.Contains(err.Error(), "not JSON") {
 		t.Errorf("broken file: %v", err)
+	}
+	if err := seed(ctx, g, nil, time.Millisecond); err == nil || !strings.Contains(err.Error(), "no -dir") {
+		t.Errorf("no directory: %v", err)
+	}
+}
+
+// TestSeedSavesEveryApplication: a room's Spinnaker seeds one application
+// per attendee in one run, each application before its pipelines.
+func TestSeedSavesEveryApplication(t *testing.T) {
+	fake := &fakeGate{statuses: []string{"SUCCEEDED"}, stepStatus: "SUCCEEDED", saveStatus: http.StatusOK}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	g := gate{url: srv.URL + "/api/v1", user: "admin", password: "pw", client: srv.Client()}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := seed(ctx, g, []string{files(t), files(t), files(t)}, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.saved) != 6 || fake.tasks != 3 {
+		t.Errorf("%d pipelines and %d application tasks saved, want 6 and 3", len(fake.saved), fake.tasks)
 	}
 }
