@@ -103,6 +103,14 @@ func (b *Board) Finish(stack, result string) {
 	})
 }
 
+// Restart reopens a finished stack's row for another operation; its clock
+// goes on from the first.
+func (b *Board) Restart(stack string) {
+	b.update(stack, func(r *Row) {
+		r.Result, r.finished, r.Done, r.Seen, r.Total, r.Phase = "", false, 0, 0, 0, PhaseQueued
+	})
+}
+
 // Snapshot copies every row, with elapsed times as of now.
 func (b *Board) Snapshot() []Row {
 	b.mu.Lock()

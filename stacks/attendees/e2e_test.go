@@ -38,13 +38,57 @@ func cloudlessProgram(raw map[string]string) pulumi.RunFunc {
 		time.Sleep(500 * time.Millisecond)
 		ctx.Export(outNamespace, pulumi.String(prefix))
 		ctx.Export(outKubectlSetup, pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s-app", raw[keyRegion], prefix))
-		ctx.Export(outTunnel, pulumi.Sprintf("tunnel to %s", prefix))
-		ctx.Export(outAdminPassword, pulumi.ToSecret(pulumi.String("pw-"+prefix)))
+		if err := roomWiring(ctx, raw, prefix); err != nil {
+			return err
+		}
 		if err := ctx.RegisterResourceOutputs(&app, pulumi.Map{}); err != nil {
 			return err
 		}
 		return ctx.RegisterResourceOutputs(&attendee, pulumi.Map{"prefix": pulumi.String(prefix)})
 	}
+}
+
+// roomWiring reads the other stacks of a room as the program does: an
+// attendee stack re-exports the platform's Spinnaker, a platform reads the
+// namespace of every attendee stack it serves.
+func roomWiring(ctx *pulumi.Context, raw map[string]string, prefix string) error {
+	if platform := raw[keySharedPlatform]; platform != "" {
+		ref, err := pulumi.NewStackReference(ctx, "platform", &pulumi.StackReferenceArgs{Name: pulumi.String(platform)})
+		if err != nil {
+			return err
+		}
+		ctx.Export(outTunnel, ref.GetOutput(pulumi.String(outTunnel)))
+		ctx.Export(outAdminPassword, ref.GetOutput(pulumi.String(outAdminPassword)))
+		ctx.Export("platformStack", pulumi.String(platform))
+		return nil
+	}
+	ctx.Export(outTunnel, pulumi.Sprintf("tunnel to %s", prefix))
+	ctx.Export(outAdminPassword, pulumi.ToSecret(pulumi.String("pw-"+prefix)))
+	served := pulumi.Map{}
+	for _, stack := range servedIn(raw) {
+		ref, err := pulumi.NewStackReference(ctx, "attendee-"+stack, &pulumi.StackReferenceArgs{Name: pulumi.String(stack)})
+		if err != nil {
+			return err
+		}
+		served[stack] = ref.GetStringOutput(pulumi.String(outNamespace))
+	}
+	ctx.Export("served", served)
+	return nil
+}
+
+// targetsOn plans the room as the command does, from the config the
+// stacks already have.
+func targetsOn(t *testing.T, r *Roster, e Engine) []Target {
+	t.Helper()
+	existing := map[string]map[string]string{}
+	for _, m := range r.Members() {
+		existing[m.Name] = e.ExistingConfig(m.Name)
+	}
+	targets, err := r.Targets(nil, existing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return targets
 }
 
 func cutKey(key string) (string, string, bool) {
@@ -167,7 +211,10 @@ attendees:
 }
 
 // TestRealCLISharedPlatform: the platform comes up first, attendee stacks
-// read its outputs through a StackReference, and it goes down last.
+// read its outputs through a StackReference, the platform comes up again to
+// read theirs (where the workshop program makes each attendee's Spinnaker
+// account and pipelines), a second up changes nothing, and the platform
+// goes down last.
 func TestRealCLISharedPlatform(t *testing.T) {
 	t.Parallel()
 	e := realEngine(t, cloudlessProgram)
@@ -190,6 +237,16 @@ attendees:
 		}
 		if pw := res.Outputs[outAdminPassword]; !pw.Secret || pw.Value != "pw-platform-platform" {
 			t.Errorf("%s: the platform's password arrives as %+v; want it, still secret", res.Stack, pw)
+		}
+	}
+	served, _ := platform.Outputs["served"].Value.(map[string]any)
+	if served["alice"] != "alice-alice" || served["bob"] != "bob-bob" {
+		t.Errorf("the platform serves %v after up; want alice and bob, read from their stacks", served)
+	}
+	again := runReal(t, e, OpUp, targetsOn(t, r, e))
+	for _, res := range again.Results {
+		if res.Result != ResultUnchanged {
+			t.Errorf("second up: %s %s; want it unchanged", res.Stack, res.Result)
 		}
 	}
 	runReal(t, e, OpDown, targets)

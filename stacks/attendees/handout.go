@@ -50,9 +50,11 @@ type Handout struct {
 	SpinnakerTunnel, DeckURL string
 	AdminPassword            string
 	ArtifactBucket           string
-	CodeBuildProject         string
-	ECRRepository            string
-	AppURL, AppURLCommand    string
+	// Application is the Spinnaker application with the attendee's pipelines.
+	Application           string
+	CodeBuildProject      string
+	ECRRepository         string
+	AppURL, AppURLCommand string
 	// Pipelines are the walk through Spinnaker; empty when Pulumi delivers.
 	Pipelines []HandoutPipeline
 	Delivery  string
@@ -88,12 +90,20 @@ func NewHandout(t Target, res Result, delivery string) Handout {
 	h.SpinnakerTunnel, h.DeckURL, h.AdminPassword = str(outTunnel), str(outDeckURL), str(outAdminPassword)
 	h.ArtifactBucket, h.CodeBuildProject, h.ECRRepository = str(outArtifactBucket), str(outCodeBuild), str(outECR)
 	h.AppURLCommand = str(outAppURLCommand)
+	h.Application = spinnakerApplication
 	if delivery == "spinnaker" && h.ArtifactBucket != "" && h.CodeBuildProject != "" && h.Namespace != "" {
-		h.Pipelines = walk(pipelines.Inputs{
+		in := pipelines.Inputs{
 			Application: spinnakerApplication, CodeBuildAccount: codeBuildAccount, CodeBuildProject: h.CodeBuildProject,
 			ArtifactAccount: artifactAccount, ArtifactBucket: h.ArtifactBucket, KubernetesAccount: kubernetesAccount,
 			Namespace: h.Namespace, StageFiles: yelb.StageFiles,
-		})
+		}
+		if t.PlatformStack != "" {
+			// The room's Spinnaker names the attendee's own.
+			in.Application, in.KubernetesAccount = stacks.RoomApplication(t.Stack()), stacks.RoomAccount(t.Stack())
+			in.ArtifactPrefix = stacks.RoomArtifactPrefix(t.Stack())
+			h.Application = in.Application
+		}
+		h.Pipelines = walk(in)
 	}
 	h.Chaos = chaosOf(res.Outputs[outChaos].Value)
 	return h

@@ -72,7 +72,11 @@ func TestHandoutsFromRecordedOutputs(t *testing.T) {
 		}},
 		{"bob", handoutRoster, "", []string{
 			"export AWS_PROFILE=workshop-bob", "The room shares one Spinnaker, on the platform stack `platform`",
-			"--name platform-platform-platform", "password `w2Rt-recorded-8YuP`", "delivered by Pulumi",
+			"--name platform-platform-platform", "password `w2Rt-recorded-8YuP`",
+			// The room's Spinnaker delivers bob's app with his own
+			// application and account, from his prefix of its bucket.
+			"Application `yelb-bob` already has both pipelines", "account eks-bob, namespace bob-bob",
+			"s3://platform-platform-artifacts-5b6c7d8/bob/1.app-v1.yaml", "project platform-platform-yelb-9a8b7c6",
 			"kubectl get ingress yelb-ui -n bob-bob", "no chaos experiments",
 		}},
 	}

@@ -297,6 +297,8 @@ func (rd *reader) overrides(n *yaml.Node, where string) (map[string]string, map[
 		switch {
 		case reserved[key] != "":
 			rd.fail(k.Line, where, label, "is set from the roster's %s field; set %s instead", reserved[key], reserved[key])
+		case key == keySharedPlatform || key == keyAttendeeStacks:
+			rd.fail(k.Line, where, label, "is set by the runner from the roster's topology and platform; remove it")
 		case !slices.Contains(known, key):
 			rd.fail(k.Line, where, label, "is not a config key of the program%s", didYouMean(k.Value, append(short, known...)))
 		case out[key] != "":

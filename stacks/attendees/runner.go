@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -122,7 +123,49 @@ func (rn *run) execute(ctx context.Context, targets []Target, report *Report) er
 		}
 		rn.parallel(ctx, phase)
 	}
+	rn.register(ctx, targets)
 	return nil
+}
+
+// register brings the shared platform up once more when the attendee
+// stacks it serves changed: each attendee stack now up gets its Spinnaker
+// account, application and pipelines, which the platform makes from that
+// stack's outputs, so only after it is up.
+func (rn *run) register(ctx context.Context, targets []Target) {
+	i := slices.IndexFunc(targets, func(t Target) bool { return t.Platform })
+	if rn.op != OpUp || i < 0 || ctx.Err() != nil {
+		return
+	}
+	p := targets[i]
+	res := rn.results[p.Stack()]
+	if res.Result != ResultOK && res.Result != ResultUnchanged {
+		return
+	}
+	served := rn.served(p, targets)
+	if served == p.Config[keyAttendeeStacks] {
+		return
+	}
+	p.Config = maps.Clone(p.Config)
+	p.Config[keyAttendeeStacks] = served
+	first := res.Duration
+	res.Result = ResultNotStarted
+	rn.Board.Restart(p.Stack())
+	if st := rn.open(ctx, p); st != nil {
+		rn.one(ctx, p, st)
+	}
+	res.Duration += first
+}
+
+// served are the attendee stacks the platform serves after this run: those
+// it served before (each still exists), and every attendee stack now up.
+func (rn *run) served(platform Target, targets []Target) string {
+	served := servedIn(platform.Config)
+	for _, t := range targets {
+		if r := rn.results[t.Stack()].Result; !t.Platform && (r == ResultOK || r == ResultUnchanged) {
+			served = append(served, t.Stack())
+		}
+	}
+	return servedList(served)
 }
 
 // opened is a stack ready for its operation.

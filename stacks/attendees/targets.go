@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/workshop/spinnaker-modernization/stacks"
@@ -25,6 +26,10 @@ const (
 	keyNodeGroup    = "workshop:nodeGroup"
 	keyAppCidr      = "workshop:appVpcCidr"
 	keyPlatformCidr = "workshop:platformVpcCidr"
+	// A room's wiring: the attendee stacks a shared platform serves, and
+	// the platform an attendee stack uses.
+	keyAttendeeStacks = "workshop:attendeeStacks"
+	keySharedPlatform = "workshop:sharedPlatform"
 )
 
 // Target is one stack to drive: the member, its whole config, and who it
@@ -70,7 +75,13 @@ func (r *Roster) Targets(accounts map[string]string, existing map[string]map[str
 	for _, m := range r.Members() {
 		targets = append(targets, r.target(m, accounts))
 	}
+	if r.Topology == TopologyShared {
+		serveExisting(targets, existing)
+	}
 	problems := assignCIDRs(r.File, targets, existing)
+	if r.Topology == TopologyShared {
+		problems = append(problems, besidePlatform(r.File, targets)...)
+	}
 	for _, t := range targets {
 		problems = append(problems, checkConfig(r.File, t)...)
 	}
@@ -91,11 +102,11 @@ func (r *Roster) target(m Member, accounts map[string]string) Target {
 	}
 	maps.Copy(t.Config, m.Overrides)
 	if r.Topology == TopologyShared && !m.Platform {
-		// Attendee stacks use the room's platform; without one of their
-		// own, Pulumi delivers the app unless overrides say how.
+		// Attendee stacks use the room's platform, whose Spinnaker
+		// delivers their app through an account of their own.
 		t.PlatformStack = r.Platform.Name
 		t.Config[keyPlatform] = "false"
-		t.Config[keyYelb] = withDefault(t.Config[keyYelb], "delivery", "pulumi")
+		t.Config[keySharedPlatform] = r.Platform.Name
 	}
 	t.Config[keyName] = m.Name
 	t.Config[keyRegion] = m.Region
@@ -109,19 +120,69 @@ func (r *Roster) target(m Member, accounts map[string]string) Target {
 	return t
 }
 
-// withDefault sets a field of a JSON object config value unless it is set;
-// a value that is not an object is left for Parse to reject.
-func withDefault(raw, field, value string) string {
-	obj := map[string]any{}
-	if raw != "" {
-		if err := json.Unmarshal([]byte(raw), &obj); err != nil {
-			return raw
+// serveExisting has the shared platform start from the attendee stacks it
+// served before that still exist: a StackReference to a stack that is gone,
+// or that never finished an update, fails the platform's update. The
+// runner adds the attendees that come up and brings the platform up again
+// (Runner.register).
+func serveExisting(targets []Target, existing map[string]map[string]string) {
+	i := slices.IndexFunc(targets, func(t Target) bool { return t.Platform })
+	if i < 0 {
+		return
+	}
+	before := servedIn(existing[targets[i].Stack()])
+	var served []string
+	for _, t := range targets {
+		if !t.Platform && slices.Contains(before, t.Stack()) && existing[t.Stack()] != nil {
+			served = append(served, t.Stack())
 		}
 	}
-	if _, set := obj[field]; !set {
-		obj[field] = value
+	targets[i].Config[keyAttendeeStacks] = servedList(served)
+}
+
+// besidePlatform requires the attendee stacks of a shared room in the
+// platform's account and region, where they can be known: they upload to
+// the platform's bucket and its clouddriver's policy names their clusters'
+// ARNs in its own account and region.
+func besidePlatform(file string, targets []Target) Problems {
+	i := slices.IndexFunc(targets, func(t Target) bool { return t.Platform })
+	if i < 0 {
+		return nil
 	}
-	b, _ := json.Marshal(obj)
+	p := targets[i]
+	platformAccount, _ := strings.CutPrefix(strings.TrimSuffix(p.Group, " in "+p.Region), "account ")
+	var out Problems
+	for _, t := range targets {
+		if t.Platform {
+			continue
+		}
+		account, known := strings.CutPrefix(strings.TrimSuffix(t.Group, " in "+t.Region), "account ")
+		switch {
+		case t.Region != p.Region:
+			out = append(out, Problem{File: file, Line: t.Line, Where: t.where(), Key: "region",
+				Text: fmt.Sprintf("%s is not the platform's region %s; a shared room is in one account and region", t.Region, p.Region)})
+		case known && strings.HasPrefix(p.Group, "account ") && account != platformAccount:
+			out = append(out, Problem{File: file, Line: t.Line, Where: t.where(), Key: "account",
+				Text: fmt.Sprintf("%s is not the platform's account %s; a shared room is in one account and region", account, platformAccount)})
+		}
+	}
+	return out
+}
+
+// servedIn is the attendee stacks a platform's config lists.
+func servedIn(config map[string]string) []string {
+	var out []string
+	_ = json.Unmarshal([]byte(config[keyAttendeeStacks]), &out)
+	return out
+}
+
+// servedList is the config value of the attendee stacks, sorted.
+func servedList(stacks []string) string {
+	out := slices.Compact(slices.Sorted(slices.Values(stacks)))
+	if out == nil {
+		out = []string{}
+	}
+	b, _ := json.Marshal(out)
 	return string(b)
 }
 
