@@ -19,6 +19,13 @@ var (
 	AppMeshControllerChart      = Chart{"https://aws.github.io/eks-charts", "appmesh-controller", "1.13.3"}
 )
 
+// Charts are every chart the program can install: what a chart mirror
+// (workshop:chartMirror) must hold.
+var Charts = []Chart{
+	LoadBalancerControllerChart, ClusterAutoscalerChart, MetricsServerChart,
+	GatewayAPIControllerChart, ExternalDNSChart, AppMeshControllerChart,
+}
+
 // GatewayAPIVersion is the Gateway API release whose standard CRDs the
 // Lattice controller (v2.1.3, built against v1.5.0) is installed with; the
 // Go module sigs.k8s.io/gateway-api the tests decode with is pinned to it.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -62,6 +63,19 @@ func NewPulumiCommand(bin string, grace time.Duration, hard <-chan struct{}) (au
 	return gracefulCommand{PulumiCommand: checked, bin: abs, grace: grace, hard: hard}, nil
 }
 
+// pathOf is the PATH the engine's environment sets (the last one wins, as
+// in exec), or this process's: plugins on it, such as a provider built
+// from source, are found by the CLI.
+func pathOf(env []string) string {
+	path := os.Getenv("PATH")
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	return path
+}
+
 // Run implements auto.PulumiCommand.
 func (c gracefulCommand) Run(ctx context.Context, workdir string, stdin io.Reader,
 	additionalOutput, additionalErrorOutput []io.Writer, additionalEnv []string, args ...string,
@@ -72,7 +86,7 @@ func (c gracefulCommand) Run(ctx context.Context, workdir string, stdin io.Reade
 	cmd := exec.Command(c.bin, args...)
 	cmd.Dir = workdir
 	cmd.Env = append(append(os.Environ(), additionalEnv...), "PULUMI_AUTOMATION_API=true",
-		"PATH="+filepath.Dir(c.bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+		"PATH="+filepath.Dir(c.bin)+string(os.PathListSeparator)+pathOf(additionalEnv))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = io.MultiWriter(append(additionalOutput, &stdout)...)
 	cmd.Stderr = io.MultiWriter(append(additionalErrorOutput, &stderr)...)

@@ -39,10 +39,7 @@ type world struct {
 // charts are every chart the program can install, for the stand-in mirror.
 func charts() []standin.Chart {
 	var out []standin.Chart
-	for _, c := range []addons.Chart{
-		addons.LoadBalancerControllerChart, addons.ClusterAutoscalerChart, addons.MetricsServerChart,
-		addons.GatewayAPIControllerChart, addons.ExternalDNSChart, addons.AppMeshControllerChart,
-	} {
+	for _, c := range addons.Charts {
 		out = append(out, standin.Chart{Name: c.Name, Version: c.Version})
 	}
 	return out

@@ -1,0 +1,162 @@
+package attendees
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/workshop/spinnaker-modernization/components/addons"
+	"github.com/workshop/spinnaker-modernization/internal/harness"
+	"github.com/workshop/spinnaker-modernization/internal/harness/standin"
+	"github.com/workshop/spinnaker-modernization/stacks"
+)
+
+// standInRoom is a shared room run by the runner with the workshop program
+// itself on the real CLI and the real Kubernetes provider, with the
+// in-process AWS and EKS stand-ins and an API server per EKS cluster.
+type standInRoom struct {
+	engine   *AutoEngine
+	clusters standin.Clusters
+	aws      *standin.AWS
+	roster   *Roster
+}
+
+func newStandInRoom(t *testing.T) *standInRoom {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the stand-in room takes minutes")
+	}
+	var charts []standin.Chart
+	for _, c := range addons.Charts {
+		charts = append(charts, standin.Chart{Name: c.Name, Version: c.Version})
+	}
+	mirror, err := standin.ServeCharts(charts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mirror.Close() })
+	r, err := ParseRoster("attendees.yaml", []byte(fmt.Sprintf(`
+topology: shared
+defaults: {region: ap-northeast-2, overrides: {chartMirror: %q}}
+attendees:
+  - {name: alice, email: alice@example.com}
+  - {name: bob, email: bob@example.com}
+`, mirror.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := &standInRoom{clusters: standin.Clusters{}, roster: r}
+	for _, name := range []string{"platform-platform-app", "platform-platform-platform", "alice-alice-app", "bob-bob-app"} {
+		room.clusters[name] = harness.StartForTest(t, harness.Options{
+			Controllers: true, Scheduler: true,
+			KwokStages: harness.KwokStages() + "---\n" + harness.AWSControllerStages(),
+		})
+	}
+	providers, err := standin.Start("ap-northeast-2", room.clusters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(providers.Stop)
+	room.aws = providers.AWS
+	room.engine = standInEngine(t, providers.DebugProviders())
+	return room
+}
+
+// standInEngine is the runner's engine on the real CLI, attaching to the
+// stand-ins and finding the real Kubernetes provider on PATH.
+func standInEngine(t *testing.T, debugProviders string) *AutoEngine {
+	t.Helper()
+	cli := harness.Binary(t, testing.Short(), "pulumi")
+	provider := harness.Binary(t, testing.Short(), "pulumi-resource-kubernetes")
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := NewPulumiCommand(cli, time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &AutoEngine{
+		Project: configNamespace, StateDir: filepath.Join(dir, "workspaces"), Home: filepath.Join(dir, "home"),
+		Backend: "file://" + state, Command: cmd, Program: Program,
+		Env: map[string]string{
+			"PULUMI_CONFIG_PASSPHRASE":                    "stand-in",
+			"PULUMI_DEBUG_PROVIDERS":                      debugProviders,
+			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			"PATH":             filepath.Dir(provider) + string(os.PathListSeparator) + os.Getenv("PATH"),
+			"HELM_CACHE_HOME":  filepath.Join(dir, "helm", "cache"),
+			"HELM_CONFIG_HOME": filepath.Join(dir, "helm", "config"),
+			"HELM_DATA_HOME":   filepath.Join(dir, "helm", "data"),
+		},
+	}
+}
+
+// run runs one operation on the whole room and logs the command's table.
+func (room *standInRoom) run(t *testing.T, op Op) *Report {
+	t.Helper()
+	start := time.Now()
+	report := runReal(t, room.engine, op, targetsOn(t, room.roster, room.engine))
+	t.Logf("FIGURE stand-in room %s: %s", op, time.Since(start).Round(time.Second))
+	return report
+}
+
+// clouddriverAccounts is clouddriver's config on the platform cluster.
+func (room *standInRoom) clouddriverConfig(t *testing.T) string {
+	t.Helper()
+	secret, found, err := room.clusters["platform-platform-platform"].Get(context.Background(), harness.Object{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata": map[string]any{"name": "spinnaker-secrets", "namespace": stacks.SpinnakerNamespace},
+	})
+	if err != nil || !found {
+		t.Fatalf("Spinnaker's config secret: found %v, %v", found, err)
+	}
+	data, _ := secret["data"].(map[string]any)
+	b64, _ := data["clouddriver-local.yml"].(string)
+	text, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(text)
+}
+
+// TestStandInSharedRoom runs a shared room of two attendees with the
+// workshop program through the runner: the platform comes up, the
+// attendees read it and come up in parallel, the platform comes up again
+// and gives each attendee's cluster a clouddriver account; a second up
+// changes nothing, and down leaves nothing in the stand-in AWS.
+func TestStandInSharedRoom(t *testing.T) {
+	room := newStandInRoom(t)
+	up := room.run(t, OpUp)
+	results := resultsByStack(up)
+	for _, a := range []string{"alice", "bob"} {
+		if results[a].SpinnakerTunnel == "" || results[a].SpinnakerTunnel != results["platform"].SpinnakerTunnel {
+			t.Errorf("%s's tunnel %q is not the room's %q", a, results[a].SpinnakerTunnel, results["platform"].SpinnakerTunnel)
+		}
+	}
+	config := room.clouddriverConfig(t)
+	for _, a := range []string{"alice", "bob"} {
+		server := room.clusters[a+"-"+a+"-app"].URL
+		if !strings.Contains(config, "name: "+stacks.RoomAccount(a)) || !strings.Contains(config, server) {
+			t.Errorf("clouddriver has no account %s reaching %s:\n%s", stacks.RoomAccount(a), server, config)
+		}
+	}
+	again := room.run(t, OpUp)
+	for _, res := range again.Results {
+		if res.Result != ResultUnchanged {
+			t.Errorf("second up: %s %s", res.Stack, res.Result)
+		}
+	}
+	room.run(t, OpDown)
+	if left, err := room.engine.Stacks(context.Background()); err != nil || len(left) != 0 {
+		t.Errorf("stacks left after down: %+v %v", left, err)
+	}
+	if left := room.aws.Resources(); len(left) > 0 {
+		t.Errorf("AWS resources left after down: %v", left)
+	}
+}
