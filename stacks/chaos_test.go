@@ -398,7 +398,9 @@ func TestExperimentRole(t *testing.T) {
 	// "Experiment logging", Permissions, docs.aws.amazon.com/fis/latest/
 	// userguide/monitoring-logging.html, pointing to the CloudWatch Logs User
 	// Guide, "Logs sent to CloudWatch Logs", docs.aws.amazon.com/
-	// AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html.
+	// AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html, whose
+	// note asks for exactly this: "set the ARN of its Resource line to use a
+	// * wildcard ... \"arn:aws:logs:us-east-1:111122223333:log-group:*\"".
 	logGroups := "arn:aws:logs:ap-northeast-2:123456789012:log-group:*"
 	logsOn := map[string][]string{}
 	for _, s := range doc.Statement {

@@ -1,7 +1,9 @@
 package addons
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -57,17 +59,54 @@ func ExternalDNSPolicy(zoneArn string) awsiam.Document {
 // (manifests/gateway-api/README.md).
 var GatewayAPICRDs = manifests.Read("gateway-api/standard-install.yaml")
 
+// NewGatewayAPICRDs applies GatewayAPICRDs. Stacks from before they were
+// embedded hold them under a ConfigFile of the release URL; the aliases
+// move them, and every HTTPRoute with them, to this group in place. The
+// group's own alias does not reach the objects the provider registers
+// under it, so a transform gives each of them its own.
+func NewGatewayAPICRDs(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (*yamlv2.ConfigGroup, error) {
+	return yamlv2.NewConfigGroup(ctx, name, &yamlv2.ConfigGroupArgs{Yaml: pulumi.String(GatewayAPICRDs)},
+		append(opts,
+			pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(configFileType)}}),
+			pulumi.Transforms([]pulumi.ResourceTransform{underFormerConfigFile}))...)
+}
+
+const (
+	configFileType  = "kubernetes:yaml/v2:ConfigFile"
+	configGroupType = "kubernetes:yaml/v2:ConfigGroup"
+)
+
+// underFormerConfigFile aliases an object of the group to its URN under
+// the ConfigFile the group replaced: the same parent URN with the
+// ConfigFile type, the object's own type and name.
+func underFormerConfigFile(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	if !args.Custom || args.Opts.Parent == nil {
+		return nil
+	}
+	former := args.Opts.Parent.URN().ApplyT(formerParent).(pulumi.URNOutput)
+	opts := args.Opts
+	opts.Aliases = append(opts.Aliases, pulumi.Alias{Name: pulumi.String(args.Name), Type: pulumi.String(args.Type), ParentURN: former})
+	return &pulumi.ResourceTransformResult{Props: args.Props, Opts: opts}
+}
+
+// formerParent is the URN a ConfigGroup had as a ConfigFile: the last type
+// of a URN's type chain is the resource's own, just before "::<name>".
+func formerParent(group pulumi.URN) pulumi.URN {
+	u := string(group)
+	i := strings.LastIndex(u, "::")
+	if i < 0 || !strings.HasSuffix(u[:i], configGroupType) {
+		return group
+	}
+	return pulumi.URN(strings.TrimSuffix(u[:i], configGroupType) + configFileType + u[i:])
+}
+
 // latticeController installs the AWS Gateway API Controller for VPC Lattice:
 // Gateway API CRDs, ExternalDNS writing the routes' custom domains into a
 // private zone of the app VPC, the controller with its Pod Identity role,
 // and the GatewayClass.
 func (in *installer) latticeController() error {
-	// Once a ConfigFile of the release URL; the alias keeps the CRDs, and
-	// every route with them, from being replaced.
-	crds, err := yamlv2.NewConfigGroup(in.ctx, in.child("gateway-api-crds"), &yamlv2.ConfigGroupArgs{
-		Yaml: pulumi.String(GatewayAPICRDs),
-	}, pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}),
-		pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String("kubernetes:yaml/v2:ConfigFile")}}))
+	crds, err := NewGatewayAPICRDs(in.ctx, in.child("gateway-api-crds"),
+		pulumi.Parent(in.parent), pulumi.Provider(in.args.Provider), pulumi.DependsOn([]pulumi.Resource{in.args.Nodes}))
 	if err != nil {
 		return fmt.Errorf("installing Gateway API %s CRDs: %w", GatewayAPIVersion, err)
 	}
