@@ -144,13 +144,6 @@ func platformIdentities(ctx *pulumi.Context, cfg Config, name string, tags map[s
 	if err := roles.ReadArtifacts(ctx, ci.ArtifactBucketArn); err != nil {
 		return nil, nil, nil, err
 	}
-	// Spinnaker's "eks" account deploys namespaces and cluster-wide custom
-	// resources (mesh, gateway), which namespaced access policies cannot.
-	eksAccount, err := cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
-		ClusterName:  app.ClusterName,
-		PrincipalArn: roles.Clouddriver,
-		Policy:       "AmazonEKSClusterAdminPolicy",
-		Tags:         tags,
-	}, pulumi.Parent(app))
+	eksAccount, err := grantClouddriver(ctx, cfg, app, roles.Clouddriver, tags)
 	return roles, ci, eksAccount, err
 }

@@ -74,19 +74,24 @@ func missingOutput(stack, key string) error {
 	return fmt.Errorf("stack %s has no output %s: bring it up first (pulumi up -s %s)", stack, key, stack)
 }
 
-// grantClouddriver gives the room's clouddriver this stack's app cluster,
-// as the platform's own app cluster gives it: the pipelines create
-// namespaces and cluster-wide custom resources. EKS takes a principal of
-// another account only in a STANDARD entry, which this is (EKS user guide,
-// creating-access-entries).
+// grantClouddriver gives the room's clouddriver this stack's app cluster.
 func (r *roomPlatform) grantClouddriver(ctx *pulumi.Context, cfg Config, app *cluster.Cluster, tags map[string]string) error {
-	_, err := cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
+	_, err := grantClouddriver(ctx, cfg, app, r.clouddriverRole, tags)
+	return err
+}
+
+// grantClouddriver gives clouddriver's role the stack's app cluster: the
+// pipelines create namespaces and cluster-wide custom resources (mesh,
+// gateway), which namespaced access policies cannot. A STANDARD entry is
+// also the one type EKS takes for a principal of another account (EKS user
+// guide, creating-access-entries).
+func grantClouddriver(ctx *pulumi.Context, cfg Config, app *cluster.Cluster, role pulumi.StringInput, tags map[string]string) (pulumi.Resource, error) {
+	return cluster.GrantAccess(ctx, cfg.Prefix+"-app-clouddriver", cluster.AccessGrant{
 		ClusterName:  app.ClusterName,
-		PrincipalArn: r.clouddriverRole,
+		PrincipalArn: role,
 		Policy:       "AmazonEKSClusterAdminPolicy",
 		Tags:         tags,
 	}, pulumi.Parent(app))
-	return err
 }
 
 // exportForHandout re-exports how attendees reach the room's Spinnaker

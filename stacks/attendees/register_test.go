@@ -7,21 +7,6 @@ import (
 	"testing"
 )
 
-// plannedOn plans the room from the config its stacks already have, as
-// the command does.
-func plannedOn(t *testing.T, r *Roster, e Engine) []Target {
-	t.Helper()
-	existing := map[string]map[string]string{}
-	for _, m := range r.Members() {
-		existing[m.Name] = e.ExistingConfig(m.Name)
-	}
-	targets, err := r.Targets(nil, existing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return targets
-}
-
 // TestRunnerRegistersAttendeesWithThePlatform: the platform's Spinnaker
 // makes each attendee's account and pipelines from that attendee stack's
 // outputs, so once the attendees are up the platform comes up again with
@@ -29,7 +14,7 @@ func plannedOn(t *testing.T, r *Roster, e Engine) []Target {
 func TestRunnerRegistersAttendeesWithThePlatform(t *testing.T) {
 	r := roster(t, 3, TopologyShared)
 	e := newFakeEngine()
-	report, err := newRunner(e, 4).Run(context.Background(), OpUp, plannedOn(t, r, e))
+	report, err := newRunner(e, 4).Run(context.Background(), OpUp, targetsOn(t, r, e))
 	if err != nil || report.Failed() != 0 {
 		t.Fatalf("up: %v %+v", err, report.Results)
 	}
@@ -50,7 +35,7 @@ func TestRunnerRegistersAttendeesWithThePlatform(t *testing.T) {
 			t.Errorf("the platform registered its attendees (log %d) before %s was up (log %d): %v", last, a, done, e.log)
 		}
 	}
-	again, _ := newRunner(e, 4).Run(context.Background(), OpUp, plannedOn(t, r, e))
+	again, _ := newRunner(e, 4).Run(context.Background(), OpUp, targetsOn(t, r, e))
 	for _, res := range again.Results {
 		if res.Result != ResultUnchanged {
 			t.Errorf("second up: %s %s; want unchanged", res.Stack, res.Result)
@@ -68,7 +53,7 @@ func TestRunnerRegistersOnlyAttendeesThatAreUp(t *testing.T) {
 	r := roster(t, 3, TopologyShared)
 	e := newFakeEngine()
 	e.scripts["a01"] = &script{fail: []error{errors.New("creating EKS cluster: boom")}}
-	report, _ := newRunner(e, 4).Run(context.Background(), OpUp, plannedOn(t, r, e))
+	report, _ := newRunner(e, 4).Run(context.Background(), OpUp, targetsOn(t, r, e))
 	got := resultsByStack(report)
 	if got["a01"].Result != ResultFailed || got["platform"].Result != ResultOK {
 		t.Fatalf("a01 %s, platform %s", got["a01"].Result, got["platform"].Result)
