@@ -46,12 +46,13 @@ defaults: {region: ap-northeast-2, overrides: {chartMirror: %q}}
 attendees:
   - {name: alice, email: alice@example.com}
   - {name: bob, email: bob@example.com}
+  - {name: carol, email: carol@example.com}
 `, mirror.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	room := &standInRoom{clusters: standin.Clusters{}, roster: r}
-	for _, name := range []string{"platform-platform-app", "platform-platform-platform", "alice-alice-app", "bob-bob-app"} {
+	for _, name := range []string{"platform-platform-app", "platform-platform-platform", "alice-alice-app", "bob-bob-app", "carol-carol-app"} {
 		room.clusters[name] = harness.StartForTest(t, harness.Options{
 			Controllers: true, Scheduler: true,
 			KwokStages: harness.KwokStages() + "---\n" + harness.AWSControllerStages(),
@@ -125,25 +126,34 @@ func (room *standInRoom) clouddriverConfig(t *testing.T) string {
 	return string(text)
 }
 
-// TestStandInSharedRoom runs a shared room of two attendees with the
+// TestStandInSharedRoom runs a shared room of three attendees with the
 // workshop program through the runner: the platform comes up, the
 // attendees read it and come up in parallel, the platform comes up again
-// and gives each attendee's cluster a clouddriver account; a second up
-// changes nothing, and down leaves nothing in the stand-in AWS.
+// and gives each attendee's cluster a clouddriver account; status and
+// outputs read every stack, a second up changes nothing, and down leaves
+// nothing in the stand-in AWS.
 func TestStandInSharedRoom(t *testing.T) {
 	room := newStandInRoom(t)
 	up := room.run(t, OpUp)
 	results := resultsByStack(up)
-	for _, a := range []string{"alice", "bob"} {
+	attendees := []string{"alice", "bob", "carol"}
+	for _, a := range attendees {
 		if results[a].SpinnakerTunnel == "" || results[a].SpinnakerTunnel != results["platform"].SpinnakerTunnel {
 			t.Errorf("%s's tunnel %q is not the room's %q", a, results[a].SpinnakerTunnel, results["platform"].SpinnakerTunnel)
 		}
 	}
 	config := room.clouddriverConfig(t)
-	for _, a := range []string{"alice", "bob"} {
+	for _, a := range attendees {
 		server := room.clusters[a+"-"+a+"-app"].URL
 		if !strings.Contains(config, "name: "+stacks.RoomAccount(a)) || !strings.Contains(config, server) {
 			t.Errorf("clouddriver has no account %s reaching %s:\n%s", stacks.RoomAccount(a), server, config)
+		}
+	}
+	room.run(t, OpStatus)
+	outputs := resultsByStack(room.run(t, OpOutputs))
+	for _, a := range attendees {
+		if outputs[a].Outputs["platformStack"].Value != "platform" || !outputs[a].Outputs[stacks.OutSpinnakerPassword].Secret {
+			t.Errorf("%s's outputs do not point at the room's platform, with its password secret: %v", a, outputs[a].Outputs["platformStack"])
 		}
 	}
 	again := room.run(t, OpUp)
