@@ -64,6 +64,9 @@ func roomWiring(ctx *pulumi.Context, raw map[string]string, prefix string) error
 	}
 	ctx.Export(outTunnel, pulumi.Sprintf("tunnel to %s", prefix))
 	ctx.Export(outAdminPassword, pulumi.ToSecret(pulumi.String("pw-"+prefix)))
+	if _, platform := raw[keyAttendeeStacks]; !platform {
+		return nil
+	}
 	served := pulumi.Map{}
 	for _, stack := range servedIn(raw) {
 		ref, err := pulumi.NewStackReference(ctx, "attendee-"+stack, &pulumi.StackReferenceArgs{Name: pulumi.String(stack)})
