@@ -114,6 +114,8 @@ func TestBadConfigNamesKeyAndExpectation(t *testing.T) {
 		{"AZ of another region", "dev", map[string]string{"workshop:availabilityZones": `["ap-northeast-2a","us-east-1b"]`}, "workshop:availabilityZones", `"us-east-1b" is not a zone of region ap-northeast-2`},
 		{"room attendee that builds a platform too", "alice", map[string]string{"workshop:sharedPlatform": "room"}, "workshop:platform", `sharedPlatform "room" delivers this stack's app; set platform false`},
 		{"room attendee naming itself", "alice", map[string]string{"workshop:platform": "false", "workshop:sharedPlatform": "alice"}, "workshop:sharedPlatform", "names this stack itself"},
+		{"room attendee without the app", "alice", map[string]string{"workshop:platform": "false", "workshop:sharedPlatform": "room", "workshop:yelb": `{"enabled":false}`, "workshop:chaos": `{"enabled":false}`}, "workshop:yelb", `must be enabled with delivery "spinnaker" in a room`},
+		{"room attendee delivered by Pulumi", "alice", map[string]string{"workshop:platform": "false", "workshop:sharedPlatform": "room", "workshop:yelb": `{"delivery":"pulumi"}`}, "workshop:yelb", `must be enabled with delivery "spinnaker" in a room`},
 		{"room platform name that is no stack", "alice", map[string]string{"workshop:platform": "false", "workshop:sharedPlatform": "Room 1"}, "workshop:sharedPlatform", "is not a stack name"},
 		{"attendees without a platform", "room", map[string]string{"workshop:platform": "false", "workshop:yelb": `{"delivery":"pulumi"}`, "workshop:attendeeStacks": `["alice"]`}, "workshop:attendeeStacks", "workshop:platform is false"},
 		{"attendee listed twice", "room", map[string]string{"workshop:attendeeStacks": `["alice","alice"]`}, "workshop:attendeeStacks", `lists "alice" twice`},

@@ -172,6 +172,10 @@ func (c *Config) validateRoom(p *parser) {
 			p.fail("workshop:sharedPlatform", "names this stack itself; name the room's platform stack")
 		case c.Platform && p.readable("workshop:platform"):
 			p.fail("workshop:platform", "is true, but workshop:sharedPlatform %q delivers this stack's app; set platform false", c.SharedPlatform)
+		case (!c.Yelb.Enabled || c.Yelb.Delivery != yelb.DeliverySpinnaker) && p.readable("workshop:yelb"):
+			// The platform makes the account and pipelines from the app's
+			// namespace output and deploys the manifests it uploads.
+			p.fail("workshop:yelb", "must be enabled with delivery %q in a room (workshop:sharedPlatform %q): the room's Spinnaker delivers the app", yelb.DeliverySpinnaker, c.SharedPlatform)
 		}
 	}
 	if len(c.AttendeeStacks) == 0 {
