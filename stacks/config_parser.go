@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ func (p *parser) unknownKeys() {
 	for _, k := range Keys() {
 		known[k.Name] = true
 	}
-	for _, k := range sortedKeys(p.raw) {
+	for _, k := range slices.Sorted(maps.Keys(p.raw)) {
 		switch {
 		case strings.HasPrefix(k, ConfigNamespace+":") && !known[k]:
 			p.failRead(k, "is not a key of this program; known keys are listed in Pulumi.yaml%s", suggest(k, known))
@@ -237,19 +238,10 @@ func shapeOf(key string) string {
 // suggest names the known key closest to a mistyped one.
 func suggest(key string, known map[string]bool) string {
 	lower := strings.ToLower(key)
-	for _, k := range sortedKeys(known) {
+	for _, k := range slices.Sorted(maps.Keys(known)) {
 		if strings.ToLower(k) == lower {
 			return fmt.Sprintf(" (did you mean %s?)", k)
 		}
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

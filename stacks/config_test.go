@@ -396,7 +396,7 @@ func fuzzKeys(base map[string]string) []string {
 	for k := range base {
 		set[k] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // checkInvariants is what the graph assumes of an accepted config.

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"cmp"
+	"maps"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -382,7 +383,7 @@ func validateTags(p *parser, tags map[string]string) {
 	if len(tags) > maxUserTags {
 		p.fail(key, "has %d tags; at most %d fit, since AWS allows %d per resource and the program adds up to %d of its own", len(tags), maxUserTags, maxAWSTags, ownTags)
 	}
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		v := tags[k]
 		n := utf8.RuneCountInString(k)
 		switch {

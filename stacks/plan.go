@@ -3,8 +3,10 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -58,7 +60,7 @@ func ReadStackConfig(dir, stack string) (project string, raw map[string]string, 
 // defaults fill the rest, and typed keys must hold values of their type.
 func applyProjectConfig(stack string, proj *workspace.Project, cfg config.Map) error {
 	var missing []string
-	for _, name := range sortedKeys(proj.Config) {
+	for _, name := range slices.Sorted(maps.Keys(proj.Config)) {
 		decl := proj.Config[name]
 		key, err := projectKey(proj.Name.String(), name)
 		if err != nil {
@@ -136,7 +138,7 @@ func missingKeysError(stack string, keys []string) error {
 // declares, with the CLI's message. Secure values cannot be read offline and
 // are left to the CLI.
 func checkConfigTypes(stack string, proj *workspace.Project, cfg config.Map) error {
-	for _, name := range sortedKeys(proj.Config) {
+	for _, name := range slices.Sorted(maps.Keys(proj.Config)) {
 		decl := proj.Config[name]
 		if !decl.IsExplicitlyTyped() {
 			continue

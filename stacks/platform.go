@@ -35,15 +35,17 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 		return nil, err
 	}
 
-	apps, err := deliveryTargets(ctx, cfg, app)
+	attendees, err := attendeeApps(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	roles, ci, ownAccess, err := platformIdentities(ctx, cfg, name, tags, accountID, plat, app, apps, withAWS)
+	own := ownApp(cfg, app)
+	roles, ci, ownAccess, err := platformIdentities(ctx, cfg, name, tags, accountID, plat, app, append([]spinnaker.AppTarget{own}, attendees...), withAWS)
 	if err != nil {
 		return nil, err
 	}
-	apps[0].Access = ownAccess // the first is this stack's own app cluster
+	own.Access = ownAccess
+	apps := append([]spinnaker.AppTarget{own}, attendees...)
 	spin, err := spinnaker.NewSpinnaker(ctx, name, spinnaker.SpinnakerArgs{
 		Version:             cfg.SpinnakerVersion,
 		Namespace:           SpinnakerNamespace,
@@ -81,19 +83,14 @@ func platform(ctx *pulumi.Context, cfg Config, tags map[string]string, provider 
 	return ci, nil
 }
 
-// deliveryTargets are the clusters Spinnaker delivers yelb to: this stack's
-// app cluster through the "eks" account, as halconfig.sh registered it, and
-// in a room each attendee's through an account of its own.
-func deliveryTargets(ctx *pulumi.Context, cfg Config, app *cluster.Cluster) ([]spinnaker.AppTarget, error) {
-	attendees, err := attendeeApps(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	own := spinnaker.AppTarget{
+// ownApp is this stack's app cluster, delivered through the "eks" account
+// as halconfig.sh registered it; in a room each attendee's cluster comes
+// besides it (attendeeApps).
+func ownApp(cfg Config, app *cluster.Cluster) spinnaker.AppTarget {
+	return spinnaker.AppTarget{
 		Account: "eks", Application: "yelb",
 		ClusterName: app.ClusterName, KubeconfigJSON: app.KubeconfigJson, Namespace: pulumi.String(cfg.Prefix),
 	}
-	return append([]spinnaker.AppTarget{own}, attendees...), nil
 }
 
 // clusterArns are the ARNs of the targets' clusters, in this account.

@@ -34,7 +34,9 @@ type roomPlatform struct {
 	clouddriverRole pulumi.StringOutput
 }
 
-// readRoomPlatform reads the outputs of workshop:sharedPlatform.
+// readRoomPlatform reads the outputs of workshop:sharedPlatform. A bare
+// stack name is a stack of this project on any backend (pulumi/pulumi
+// pkg/backend/diy/store.go, projectReferenceStore.ParseReference).
 func readRoomPlatform(ctx *pulumi.Context, cfg Config) (*roomPlatform, error) {
 	ref, err := pulumi.NewStackReference(ctx, "platform-"+cfg.SharedPlatform, &pulumi.StackReferenceArgs{Name: pulumi.String(cfg.SharedPlatform)})
 	if err != nil {
@@ -103,8 +105,7 @@ func (r *roomPlatform) exportForHandout(ctx *pulumi.Context) {
 	ctx.Export("platformStack", pulumi.String(r.stack))
 }
 
-// RoomApplication and RoomAccount are the Spinnaker application and the
-// clouddriver kubernetes account of an attendee stack in a room.
+// RoomApplication is the Spinnaker application of an attendee stack.
 func RoomApplication(stack string) string { return "yelb-" + stack }
 
 // RoomAccount is the clouddriver kubernetes account of an attendee stack.

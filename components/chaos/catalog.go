@@ -5,6 +5,7 @@ package chaos
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -172,12 +173,12 @@ func (t Template) Validate() []error {
 }
 
 func checkParams(fail func(string, ...any), what string, rules map[string]param, got map[string]string) {
-	for _, k := range sortedKeys(rules) {
+	for _, k := range slices.Sorted(maps.Keys(rules)) {
 		if _, ok := got[k]; !ok && rules[k].required {
 			fail("%s %s is required", what, k)
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		r, ok := rules[k]
 		if !ok {
 			fail("%s %s is not accepted", what, k)
@@ -187,13 +188,4 @@ func checkParams(fail func(string, ...any), what string, rules map[string]param,
 			fail("%s %s: %v", what, k, err)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

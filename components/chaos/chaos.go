@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -229,7 +231,7 @@ func (c *Chaos) experimentTemplate(t Template, args fis.ExperimentTemplateArgs, 
 
 func actionParameters(p map[string]string) fis.ExperimentTemplateActionParameterArray {
 	var out fis.ExperimentTemplateActionParameterArray
-	for _, k := range sortedKeys(p) {
+	for _, k := range slices.Sorted(maps.Keys(p)) {
 		out = append(out, fis.ExperimentTemplateActionParameterArgs{Key: pulumi.String(k), Value: pulumi.String(p[k])})
 	}
 	return out
@@ -248,7 +250,7 @@ func target(t Template, arns pulumi.StringArrayInput) fis.ExperimentTemplateTarg
 		out.Parameters = pulumi.ToStringMap(t.Target.Parameters)
 	}
 	var filters fis.ExperimentTemplateTargetFilterArray
-	for _, path := range sortedKeys(t.Target.Filters) {
+	for _, path := range slices.Sorted(maps.Keys(t.Target.Filters)) {
 		filters = append(filters, fis.ExperimentTemplateTargetFilterArgs{
 			Path: pulumi.String(path), Values: pulumi.ToStringArray(t.Target.Filters[path]),
 		})

@@ -6,8 +6,9 @@ package schemacheck
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 
 	"sigs.k8s.io/yaml"
 
@@ -101,7 +102,7 @@ func (r Registry) Validate(obj map[string]any) []error {
 		return []error{fmt.Errorf("no CRD schema for %s %s", api, kind)}
 	}
 	var errs []error
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		switch k {
 		case "apiVersion", "kind", "metadata":
 			continue
@@ -152,7 +153,7 @@ func check(s *Schema, v any, path string) []error {
 				fail("missing required field %q", req)
 			}
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			switch sub, known := s.Properties[k]; {
 			case known:
 				errs = append(errs, check(sub, m[k], path+"."+k)...)
@@ -225,13 +226,4 @@ func inEnum(enum []any, v any) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,8 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"os"
-	"path/filepath"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -68,34 +67,17 @@ attendees:
 	return room
 }
 
-// standInEngine is the runner's engine on the real CLI, attaching to the
-// stand-ins and finding the real Kubernetes provider on PATH.
+// standInEngine is the runner's engine on the real CLI in the harness
+// engine's environment: attached to the stand-ins, with the real
+// Kubernetes provider first on PATH and Helm's files in the test's
+// directory.
 func standInEngine(t *testing.T, debugProviders string) *AutoEngine {
 	t.Helper()
-	cli := harness.Binary(t, testing.Short(), "pulumi")
-	provider := harness.Binary(t, testing.Short(), "pulumi-resource-kubernetes")
-	dir := t.TempDir()
-	state := filepath.Join(dir, "state")
-	if err := os.MkdirAll(state, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd, err := NewPulumiCommand(cli, time.Minute, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &AutoEngine{
-		Project: configNamespace, StateDir: filepath.Join(dir, "workspaces"), Home: filepath.Join(dir, "home"),
-		Backend: "file://" + state, Command: cmd, Program: Program,
-		Env: map[string]string{
-			"PULUMI_CONFIG_PASSPHRASE":                    "stand-in",
-			"PULUMI_DEBUG_PROVIDERS":                      debugProviders,
-			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-			"PATH":             filepath.Dir(provider) + string(os.PathListSeparator) + os.Getenv("PATH"),
-			"HELM_CACHE_HOME":  filepath.Join(dir, "helm", "cache"),
-			"HELM_CONFIG_HOME": filepath.Join(dir, "helm", "config"),
-			"HELM_DATA_HOME":   filepath.Join(dir, "helm", "data"),
-		},
-	}
+	h := harness.NewEngine(t, harness.EngineOptions{DebugProviders: debugProviders, Kubernetes: true})
+	e := realEngine(t, stacks.Program)
+	maps.Copy(e.Env, h.Env)
+	e.Backend, e.Home = h.Env["PULUMI_BACKEND_URL"], h.Env["PULUMI_HOME"]
+	return e
 }
 
 // run runs one operation on the whole room and logs the command's table.

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func (w *world) objects() []object {
 		}
 		ref := harness.Object{"apiVersion": r.Outputs["apiVersion"], "kind": r.Outputs["kind"], "metadata": r.Outputs["metadata"]}
 		o := object{urn: string(r.URN), ref: ref}
-		for _, name := range sortedKeys(w.clusters) {
+		for _, name := range slices.Sorted(maps.Keys(w.clusters)) {
 			if _, found, err := w.clusters[name].Get(ctx, ref); err == nil && found {
 				o.cluster = name
 				break
@@ -142,13 +143,4 @@ func (w *world) requireGone(objects []object) {
 			w.t.Errorf("%s: still there after destroy (%v)", o, err)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -80,7 +81,7 @@ var addedByCheck = map[string]bool{"name": true, "bucket": true}
 // protection, or an input the engine knows.
 func compareWithPlan(real map[string]step, plan map[string]plan.Step) []string {
 	var out []string
-	for _, urn := range sortedKeys(plan) {
+	for _, urn := range slices.Sorted(maps.Keys(plan)) {
 		p := plan[urn]
 		r, ok := real[urn]
 		if !ok {
@@ -110,7 +111,7 @@ func compareWithPlan(real map[string]step, plan map[string]plan.Step) []string {
 			out = append(out, compareInputs(urn, n.Type, n.Inputs, p.NewState.Inputs)...)
 		}
 	}
-	for _, urn := range sortedKeys(real) {
+	for _, urn := range slices.Sorted(maps.Keys(real)) {
 		if _, ok := plan[urn]; !ok && !underRemoteComponent(urn, real) && !defaultProvider(urn) {
 			out = append(out, urn+": in the engine's preview, not in the offline plan")
 		}
@@ -120,7 +121,7 @@ func compareWithPlan(real map[string]step, plan map[string]plan.Step) []string {
 
 func compareInputs(urn, typ string, eng, mock map[string]any) []string {
 	var out []string
-	for _, k := range sortedKeys(eng) {
+	for _, k := range slices.Sorted(maps.Keys(eng)) {
 		if strings.HasPrefix(k, "__") {
 			continue
 		}
@@ -133,7 +134,7 @@ func compareInputs(urn, typ string, eng, mock map[string]any) []string {
 		}
 		out = append(out, agree(urn+": input "+k, eng[k], m)...)
 	}
-	for _, k := range sortedKeys(mock) {
+	for _, k := range slices.Sorted(maps.Keys(mock)) {
 		if _, ok := eng[k]; !ok && mock[k] != nil {
 			out = append(out, fmt.Sprintf("%s: input %s only in the offline plan", urn, k))
 		}
@@ -156,10 +157,10 @@ func agree(path string, eng, mock any) []string {
 			break
 		}
 		var out []string
-		for _, k := range sortedKeys(e) {
+		for _, k := range slices.Sorted(maps.Keys(e)) {
 			out = append(out, agree(path+"."+k, e[k], m[k])...)
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if _, ok := e[k]; !ok {
 				out = append(out, path+"."+k+": only in the offline plan")
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,7 +42,7 @@ func protectedClosure(state []apitype.ResourceV3) []string {
 			visit(string(r.URN))
 		}
 	}
-	return sortedKeys(keep)
+	return slices.Sorted(maps.Keys(keep))
 }
 
 // teardown is the README's: destroy everything but the protected state

@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -29,7 +31,7 @@ type Clusters map[string]*harness.ControlPlane
 func (p *AWS) controlPlane(name string) (*harness.ControlPlane, error) {
 	cp, ok := p.clusters[name]
 	if !ok {
-		return nil, fmt.Errorf("no API server stands for EKS cluster %q (have %v)", name, sortedKeys(p.clusters))
+		return nil, fmt.Errorf("no API server stands for EKS cluster %q (have %v)", name, slices.Sorted(maps.Keys(p.clusters)))
 	}
 	return cp, nil
 }
@@ -79,25 +81,24 @@ func shortHash(s string) string {
 // startNodes registers the group's desired nodes with its cluster's API
 // server, for kwok to run them, spread over the zones of its subnets.
 func (p *AWS) startNodes(ctx context.Context, inputs resource.PropertyMap) error {
-	group, err := p.nodeGroupOf(inputs)
-	if err != nil {
-		return err
-	}
-	cp, err := p.controlPlane(group.cluster)
-	if err != nil {
-		return err
-	}
-	for i := range group.desired {
-		if err := cp.Create(ctx, group.node(i, p.cloud.Region)); err != nil {
+	return p.eachNode(inputs, func(cp *harness.ControlPlane, i int, node harness.Object) error {
+		if err := cp.Create(ctx, node); err != nil {
 			return fmt.Errorf("registering node %d: %w", i, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // stopNodes removes the group's nodes; the node lifecycle and pod GC
 // controllers evict what ran on them.
 func (p *AWS) stopNodes(ctx context.Context, inputs resource.PropertyMap) error {
+	return p.eachNode(inputs, func(cp *harness.ControlPlane, _ int, node harness.Object) error {
+		return cp.Delete(ctx, node)
+	})
+}
+
+// eachNode calls f with each desired node of the group and its cluster.
+func (p *AWS) eachNode(inputs resource.PropertyMap, f func(cp *harness.ControlPlane, i int, node harness.Object) error) error {
 	group, err := p.nodeGroupOf(inputs)
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func (p *AWS) stopNodes(ctx context.Context, inputs resource.PropertyMap) error 
 		return err
 	}
 	for i := range group.desired {
-		if err := cp.Delete(ctx, group.node(i, p.cloud.Region)); err != nil {
+		if err := f(cp, i, group.node(i, p.cloud.Region)); err != nil {
 			return err
 		}
 	}

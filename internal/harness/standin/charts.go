@@ -8,8 +8,10 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -146,7 +148,7 @@ func stubChart(c Chart) ([]byte, error) {
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		body := files[name]
 		hdr := &tar.Header{Name: c.Name + "/" + name, Mode: 0o644, Size: int64(len(body)), ModTime: time.Unix(0, 0)}
 		if err := tw.WriteHeader(hdr); err != nil {

@@ -3,6 +3,8 @@ package standin
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -223,7 +225,7 @@ func vpcCni(ctx *pulumi.Context, name string, control *awseks.Cluster, tags pulu
 // association per entry policy, named <cluster>-<key>[-<policy>].
 func accessEntries(ctx *pulumi.Context, name string, control *awseks.Cluster, entries map[string]accessEntry, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	var out []pulumi.Resource
-	for _, key := range sortedKeys(entries) {
+	for _, key := range slices.Sorted(maps.Keys(entries)) {
 		entry := entries[key]
 		e, err := awseks.NewAccessEntry(ctx, name+"-"+key, &awseks.AccessEntryArgs{
 			ClusterName:  control.Name,
@@ -233,7 +235,7 @@ func accessEntries(ctx *pulumi.Context, name string, control *awseks.Cluster, en
 		if err != nil {
 			return nil, err
 		}
-		for _, pk := range sortedKeys(entry.AccessPolicies) {
+		for _, pk := range slices.Sorted(maps.Keys(entry.AccessPolicies)) {
 			pol := entry.AccessPolicies[pk]
 			if _, err := awseks.NewAccessPolicyAssociation(ctx, name+"-"+key+"-"+pk, &awseks.AccessPolicyAssociationArgs{
 				ClusterName:  control.Name,

@@ -2,8 +2,9 @@ package standin
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -98,7 +99,7 @@ type failure struct {
 // check validates a property map against an object shape.
 func (s *shape) check(path string, m resource.PropertyMap) []failure {
 	var out []failure
-	for _, name := range sortedKeys(s.props) {
+	for _, name := range slices.Sorted(maps.Keys(s.props)) {
 		p := s.props[name]
 		v, ok := m[resource.PropertyKey(name)]
 		if p.required && (!ok || v.IsNull()) {
@@ -207,13 +208,4 @@ func describe(path string) string {
 		return "the resource"
 	}
 	return path
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
